@@ -1,0 +1,46 @@
+# payout: common tasks. `make test` is what CI runs.
+GO            ?= go
+STATICCHECK   ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME      ?= 15s
+BENCHTIME     ?= 1s
+PKGS          := ./...
+
+.PHONY: all test vet lint fmt bench fuzz cover chaos tidy
+
+all: lint test
+
+## test: vet, then every test with the race detector (CI runs this)
+test: vet
+	$(GO) test -race -count=1 $(PKGS)
+
+vet:
+	@unformatted=$$(gofmt -l . ); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## lint: staticcheck at a pinned version, fetched through the module proxy
+lint: vet
+	$(GO) run $(STATICCHECK) $(PKGS)
+
+fmt:
+	gofmt -w .
+
+## bench: every benchmark, with allocations
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) $(PKGS)
+
+## fuzz: a short run of every fuzz target (FUZZTIME each)
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$t"; \
+			$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+## cover: coverage profile and per-function summary
+cover:
+	$(GO) test -race -coverprofile=coverage.out $(PKGS)
+	$(GO) tool cover -func=coverage.out | tail -n 1
+
+tidy:
+	$(GO) mod tidy

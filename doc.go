@@ -1,0 +1,30 @@
+// Package payout is a provider-neutral API for sending money to mobile-money
+// wallets (M-Pesa in Kenya first).
+//
+// A Client sends a Request and answers with a Payout. The adapters in the
+// sub-packages palpluss and payos implement Client for one provider each;
+// payouttest has an in-memory Fake and a loopback Sandbox for tests.
+//
+// Four promises shape the API:
+//
+//   - Send is idempotent per Request.Reference: calling it again with the
+//     same Reference, after a crash, a timeout or an error, never pays twice;
+//     it returns the payout the first call created.
+//   - An accepted payout is not a paid one. Send answers as soon as the
+//     provider accepted the payout (usually StatusPending); the final status
+//     arrives by webhook (package webhook) or by Get.
+//   - When the SDK cannot know whether the provider created the payout (the
+//     request was written, then the connection died and retries ran out), it
+//     says so: the error matches ErrOutcomeUnknown. Resolve it by calling Send
+//     again with the same Reference; never by sending under a new one.
+//   - Money is exact: amounts are money.Amount, int64 minor units, and an
+//     amount a provider cannot pay exactly is an error, never rounded.
+//
+// Errors are *Error values with a provider-neutral Code; match them with
+// errors.Is against the ErrXxx sentinels, or errors.As to read the HTTP
+// status, the provider's own code, the request id and Retry-After.
+//
+// The SDK is quiet: it logs nothing unless given a *slog.Logger with
+// WithLogger, and never logs or prints secrets; phone numbers in its log
+// lines are masked.
+package payout

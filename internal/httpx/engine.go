@@ -1,0 +1,402 @@
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/payoutkit/payout"
+)
+
+// Hooks are what an adapter plugs into the engine.
+type Hooks struct {
+	// Authorize sets the credentials on each attempt of a call (it runs again
+	// before every retry, so a refreshed token is picked up).
+	Authorize func(ctx context.Context, r *http.Request) error
+	// DecodeError turns a non-2xx response into an error. The engine fills
+	// in what the hook leaves empty: Provider, HTTPStatus, RetryAfter,
+	// RequestID (from X-Request-Id) and a Code derived from the status.
+	DecodeError func(status int, h http.Header, body []byte) *payout.Error
+}
+
+// Engine sends an adapter's calls. It is safe for concurrent use.
+type Engine struct {
+	provider  string
+	base      string
+	rc        *retryablehttp.Client
+	limiter   *Limiter
+	log       *slog.Logger
+	redactor  *Redactor
+	userAgent string
+	hooks     Hooks
+}
+
+// MaxBody bounds how much of a response the engine reads.
+const MaxBody = 4 << 20
+
+// New builds an engine for provider from cfg; defaultBase is used when
+// cfg.BaseURL is empty. The Redactor is shared with the adapter, which
+// registers its secrets on it.
+func New(provider, defaultBase string, cfg payout.Config, red *Redactor, hooks Hooks) *Engine {
+	base := cfg.BaseURL
+	if base == "" {
+		base = defaultBase
+	}
+	if red == nil {
+		red = &Redactor{}
+	}
+	e := &Engine{
+		provider:  provider,
+		base:      strings.TrimRight(base, "/"),
+		limiter:   NewLimiter(cfg.RateLimit, cfg.RatePer),
+		log:       NewLogger(cfg.Logger, red).With("provider", provider),
+		redactor:  red,
+		userAgent: UserAgent(cfg.UserAgent),
+		hooks:     hooks,
+	}
+	inner := http.DefaultTransport
+	var jar http.CookieJar
+	var redirect func(*http.Request, []*http.Request) error
+	if cfg.HTTPClient != nil {
+		if cfg.HTTPClient.Transport != nil {
+			inner = cfg.HTTPClient.Transport
+		}
+		jar, redirect = cfg.HTTPClient.Jar, cfg.HTTPClient.CheckRedirect
+	}
+	if redirect == nil {
+		// A redirect would resend a payout to a host the caller did not
+		// configure, and drop its body: refuse them.
+		redirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	e.rc = &retryablehttp.Client{
+		HTTPClient: &http.Client{
+			Transport:     &transport{next: inner, limiter: e.limiter},
+			Timeout:       cfg.Timeout,
+			Jar:           jar,
+			CheckRedirect: redirect,
+		},
+		RetryWaitMin:   cfg.RetryWaitMin,
+		RetryWaitMax:   cfg.RetryWaitMax,
+		RetryMax:       cfg.MaxRetries,
+		CheckRetry:     e.checkRetry,
+		Backoff:        Backoff,
+		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
+		RequestLogHook: e.beforeAttempt,
+		PrepareRetry:   e.authorize,
+	}
+	if cfg.Logger != nil {
+		e.rc.Logger = leveled{e.log}
+	}
+	return e
+}
+
+// UserAgent is "payout-go/<version> (<go version>)", followed by extra when
+// given.
+func UserAgent(extra string) string {
+	ua := "payout-go/" + payout.Version + " (" + runtime.Version() + ")"
+	if extra = strings.TrimSpace(extra); extra != "" {
+		ua += " " + extra
+	}
+	return ua
+}
+
+// Logger is the engine's redacting logger, for the adapter's own lines.
+func (e *Engine) Logger() *slog.Logger { return e.log }
+
+// Redactor is the engine's redactor.
+func (e *Engine) Redactor() *Redactor { return e.redactor }
+
+// Request is one call to the provider.
+type Request struct {
+	Method string
+	// Path is appended to the base URL; the caller escapes its segments.
+	Path  string
+	Query url.Values
+	// Body is encoded as JSON when not nil.
+	Body any
+	// IdempotencyKey, when set, is sent as Idempotency-Key on every attempt
+	// and makes the call safe to retry whatever its method.
+	IdempotencyKey string
+	// Reference is the payout reference the call is about; it is put on
+	// errors (ErrOutcomeUnknown tells the caller what to send again).
+	Reference string
+	// NoAuth marks a credentials call (a token request): it skips
+	// Hooks.Authorize, and since it creates nothing at the provider its
+	// failures are never reported as an unknown outcome.
+	NoAuth bool
+	// Header holds extra headers.
+	Header http.Header
+}
+
+// Response is a provider's 2xx answer.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+	// Attempts is how many HTTP attempts the call took.
+	Attempts int
+}
+
+type callKey struct{}
+
+type callInfo struct {
+	method     string
+	idempotent bool
+	noAuth     bool
+}
+
+// Do sends r, retrying as the policy allows, and returns the 2xx response or
+// an error, always a *payout.Error except for a context that ended before
+// anything was sent (then the context's error, wrapped).
+func (e *Engine) Do(ctx context.Context, r Request) (*Response, error) {
+	var body []byte
+	if r.Body != nil {
+		var err error
+		if body, err = json.Marshal(r.Body); err != nil {
+			return nil, &payout.Error{Code: payout.CodeInvalidRequest, Provider: e.provider, Reference: r.Reference, Message: "encoding the request body", Err: err}
+		}
+	}
+	u := e.base + r.Path
+	if len(r.Query) > 0 {
+		u += "?" + r.Query.Encode()
+	}
+	info := &callInfo{method: r.Method, idempotent: r.IdempotencyKey != "", noAuth: r.NoAuth}
+	ctx, att := withAttempts(context.WithValue(ctx, callKey{}, info))
+	var raw any
+	if body != nil {
+		raw = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, r.Method, u, raw)
+	if err != nil {
+		return nil, &payout.Error{Code: payout.CodeInvalidRequest, Provider: e.provider, Reference: r.Reference, Message: "building the request", Err: err}
+	}
+	for k, vs := range r.Header {
+		req.Header[k] = vs
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", e.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.IdempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", r.IdempotencyKey)
+	}
+	if err := e.authorize(req.Request); err != nil {
+		return nil, e.wrapAuthErr(r, err)
+	}
+
+	start := time.Now()
+	resp, doErr := e.rc.Do(req)
+	attempts, maybeServed := att.snapshot()
+	if doErr != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, e.transportError(ctx, r, doErr, attempts, maybeServed)
+	}
+	defer resp.Body.Close()
+	data, readErr := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
+	e.log.LogAttrs(ctx, slog.LevelDebug, "payout http call",
+		slog.String("method", r.Method), slog.String("path", r.Path),
+		slog.Int("status", resp.StatusCode), slog.Int("attempts", attempts),
+		slog.Duration("elapsed", time.Since(start)))
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	if readErr != nil && ok {
+		// The status line arrived, the body did not: the provider processed
+		// the request but its answer is lost.
+		code := payout.CodeProviderError
+		if mayCreate(r) {
+			code = payout.CodeOutcomeUnknown
+		}
+		return nil, &payout.Error{Code: code, Provider: e.provider, HTTPStatus: resp.StatusCode, Reference: r.Reference,
+			Message: "reading the response body", RequestID: resp.Header.Get("X-Request-Id"), Err: readErr}
+	}
+	if ok {
+		return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Attempts: attempts}, nil
+	}
+	return nil, e.statusError(r, resp.StatusCode, resp.Header, data)
+}
+
+// mayCreate reports whether r can change state at the provider (create a
+// payout), so that losing its answer leaves the outcome unknown.
+func mayCreate(r Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return !r.NoAuth
+}
+
+func (e *Engine) authorize(r *http.Request) error {
+	info, _ := r.Context().Value(callKey{}).(*callInfo)
+	if e.hooks.Authorize == nil || (info != nil && info.noAuth) {
+		return nil
+	}
+	return e.hooks.Authorize(r.Context(), r)
+}
+
+func (e *Engine) wrapAuthErr(r Request, err error) error {
+	var pe *payout.Error
+	if errors.As(err, &pe) {
+		if pe.Reference == "" && r.Reference != "" {
+			cp := *pe
+			cp.Reference = r.Reference
+			return &cp
+		}
+		return pe
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &payout.Error{Code: payout.CodeUnauthorized, Provider: e.provider, Reference: r.Reference,
+		Message: "obtaining credentials", Err: errors.New(e.redactor.String(err.Error()))}
+}
+
+// beforeAttempt runs before each attempt: it starts the attempt's record.
+func (e *Engine) beforeAttempt(_ retryablehttp.Logger, r *http.Request, n int) {
+	if a := attemptsFrom(r.Context()); a != nil {
+		a.start()
+	}
+}
+
+// checkRetry is the retryablehttp.CheckRetry: Decide, fed with what the
+// trace saw, with the reason logged.
+func (e *Engine) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	info, _ := ctx.Value(callKey{}).(*callInfo)
+	att := attemptsFrom(ctx)
+	if info == nil || att == nil {
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	}
+	written := true
+	if err != nil {
+		written = att.written(err)
+		if written && !isContextErr(ctx, err) {
+			att.served("connection failed after the request was written")
+		}
+	} else if resp.StatusCode >= 500 {
+		att.served(fmt.Sprintf("status %d", resp.StatusCode))
+	}
+	d := Decide(info.method, info.idempotent, resp, err, written)
+	if d.Retry {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		e.log.LogAttrs(ctx, slog.LevelInfo, "payout http retry",
+			slog.String("method", info.method), slog.Int("status", status), slog.String("reason", d.Reason))
+	}
+	return d.Retry, nil
+}
+
+// transportError classifies a call that ended without a response.
+func (e *Engine) transportError(ctx context.Context, r Request, err error, attempts int, maybeServed bool) error {
+	msg := e.redactor.String(err.Error())
+	cause := errors.New(msg)
+	if ctx.Err() != nil {
+		cause = ctx.Err()
+	}
+	pe := &payout.Error{Provider: e.provider, Reference: r.Reference, Err: cause}
+	switch {
+	case maybeServed && mayCreate(r):
+		pe.Code = payout.CodeOutcomeUnknown
+		pe.Message = fmt.Sprintf("the provider may have processed the request (%d attempts)", attempts)
+	case ctx.Err() != nil:
+		// Nothing reached the provider; the caller gave up.
+		return fmt.Errorf("payout: %s: %s %s: %w", e.provider, r.Method, r.Path, ctx.Err())
+	default:
+		pe.Code = payout.CodeNetwork
+		pe.Message = fmt.Sprintf("the request did not reach the provider (%d attempts)", attempts)
+	}
+	e.log.LogAttrs(ctx, slog.LevelWarn, "payout http call failed",
+		slog.String("method", r.Method), slog.String("path", r.Path),
+		slog.String("code", string(pe.Code)), slog.Int("attempts", attempts), slog.String("error", msg))
+	return pe
+}
+
+// statusError turns a non-2xx response into a *payout.Error through the
+// adapter's decoder, then fills what it left out.
+func (e *Engine) statusError(r Request, status int, h http.Header, body []byte) error {
+	var pe *payout.Error
+	if e.hooks.DecodeError != nil {
+		pe = e.hooks.DecodeError(status, h, body)
+	}
+	if pe == nil {
+		pe = &payout.Error{}
+	}
+	pe.Provider = e.provider
+	pe.HTTPStatus = status
+	if pe.Reference == "" {
+		pe.Reference = r.Reference
+	}
+	if pe.RequestID == "" {
+		pe.RequestID = h.Get("X-Request-Id")
+	}
+	if d, ok := RetryAfter(h, time.Now()); ok && pe.RetryAfter == 0 {
+		pe.RetryAfter = d
+	}
+	if pe.Code == "" {
+		pe.Code = CodeForStatus(status)
+	}
+	if pe.Message == "" {
+		pe.Message = http.StatusText(status)
+	}
+	pe.Message = e.redactor.String(pe.Message)
+	// A payout POST that ended on a 5xx may have been processed before the
+	// provider failed: the caller must not treat it as a clean failure.
+	if status >= 500 && mayCreate(r) {
+		pe.Code = payout.CodeOutcomeUnknown
+	}
+	return pe
+}
+
+// CodeForStatus is the taxonomy's fallback for a status whose body names no
+// known code.
+func CodeForStatus(status int) payout.Code {
+	switch {
+	case status == http.StatusBadRequest, status == http.StatusUnprocessableEntity:
+		return payout.CodeInvalidRequest
+	case status == http.StatusUnauthorized:
+		return payout.CodeUnauthorized
+	case status == http.StatusPaymentRequired:
+		return payout.CodeInsufficientFeeBalance
+	case status == http.StatusForbidden:
+		return payout.CodeForbidden
+	case status == http.StatusNotFound:
+		return payout.CodeNotFound
+	case status == http.StatusConflict:
+		return payout.CodeConflict
+	case status == http.StatusTooManyRequests:
+		return payout.CodeRateLimited
+	case status >= 500:
+		return payout.CodeProviderError
+	default:
+		return payout.CodeInvalidRequest
+	}
+}
+
+// DecodeJSON decodes a response body into v, turning malformed JSON into a
+// typed error that names the provider but not the body.
+func (e *Engine) DecodeJSON(resp *Response, v any, reference string) error {
+	dec := json.NewDecoder(bytes.NewReader(resp.Body))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return &payout.Error{Code: payout.CodeProviderError, Provider: e.provider, HTTPStatus: resp.StatusCode,
+			Reference: reference, RequestID: resp.Header.Get("X-Request-Id"),
+			Message: "the provider's response is not the JSON expected", Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+package httpx
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Limiter paces requests: at most one per interval (none when interval is
+// 0), and none at all while a pause the provider asked for (rate-limit
+// window exhausted) runs. It is a token bucket of depth one, so that any
+// window of length n*interval holds at most n requests.
+type Limiter struct {
+	mu       sync.Mutex
+	interval time.Duration
+	next     time.Time // earliest start of the next request
+	paused   time.Time // no request before this
+	now      func() time.Time
+}
+
+// NewLimiter paces to n requests per window; n == 0 disables pacing but keeps
+// pauses.
+func NewLimiter(n int, per time.Duration) *Limiter {
+	l := &Limiter{now: time.Now}
+	if n > 0 && per > 0 {
+		l.interval = per / time.Duration(n)
+	}
+	return l
+}
+
+// Wait blocks until the caller may send, or ctx ends.
+func (l *Limiter) Wait(ctx context.Context) error {
+	d := l.reserve()
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// reserve books the next slot and returns how long to wait for it.
+func (l *Limiter) reserve() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	start := now
+	if l.paused.After(start) {
+		start = l.paused
+	}
+	if l.interval > 0 {
+		if l.next.After(start) {
+			start = l.next
+		}
+		l.next = start.Add(l.interval)
+	}
+	return start.Sub(now)
+}
+
+// maxPause bounds a pause read from response headers, whatever they say.
+const maxPause = time.Minute
+
+// Observe reads a response's x-ratelimit-remaining and x-ratelimit-reset
+// (unix seconds): when no request is left in the window, it pauses until the
+// window resets.
+func (l *Limiter) Observe(h http.Header) {
+	if h.Get("X-Ratelimit-Remaining") != "0" {
+		return
+	}
+	reset, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64)
+	if err != nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	until := time.Unix(reset, 0)
+	if until.Sub(now) > maxPause {
+		until = now.Add(maxPause)
+	}
+	if until.After(l.paused) {
+		l.paused = until
+	}
+}
+
+// transport paces every attempt through the limiter before handing it to
+// the next RoundTripper, and feeds responses back to it.
+type transport struct {
+	next    http.RoundTripper
+	limiter *Limiter
+}
+
+func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := t.limiter.Wait(r.Context()); err != nil {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, err
+	}
+	resp, err := t.next.RoundTrip(r)
+	if resp != nil {
+		t.limiter.Observe(resp.Header)
+	}
+	return resp, err
+}

@@ -1,0 +1,79 @@
+package httpx
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func fakeClock(l *Limiter, at *time.Time) { l.now = func() time.Time { return *at } }
+
+func TestLimiterPacesEvenly(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	l := NewLimiter(60, time.Minute)
+	fakeClock(l, &now)
+	// Ten callers at the same instant get slots one second apart.
+	for i := 0; i < 10; i++ {
+		assert.Equal(t, time.Duration(i)*time.Second, l.reserve())
+	}
+	// After a quiet spell the next caller goes at once: no burst is saved up.
+	now = now.Add(time.Hour)
+	assert.Equal(t, time.Duration(0), l.reserve())
+	assert.Equal(t, time.Second, l.reserve())
+}
+
+func TestLimiterAtMostNPerWindow(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	l := NewLimiter(60, time.Minute)
+	fakeClock(l, &now)
+	var starts []time.Time
+	for i := 0; i < 300; i++ {
+		starts = append(starts, now.Add(l.reserve()))
+		now = now.Add(137 * time.Millisecond) // callers arrive faster than allowed
+	}
+	for i := range starts {
+		n := 0
+		for _, s := range starts[i:] {
+			if s.Sub(starts[i]) < time.Minute {
+				n++
+			}
+		}
+		require.LessOrEqual(t, n, 60, "window starting at request %d", i)
+	}
+}
+
+func TestLimiterDisabledButPausable(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	l := NewLimiter(0, 0)
+	fakeClock(l, &now)
+	assert.Equal(t, time.Duration(0), l.reserve())
+	assert.Equal(t, time.Duration(0), l.reserve())
+
+	h := http.Header{}
+	h.Set("X-Ratelimit-Remaining", "0")
+	h.Set("X-Ratelimit-Reset", strconv.FormatInt(now.Add(20*time.Second).Unix(), 10))
+	l.Observe(h)
+	assert.Equal(t, 20*time.Second, l.reserve(), "an exhausted window pauses everyone until it resets")
+
+	h.Set("X-Ratelimit-Reset", strconv.FormatInt(now.Add(time.Hour).Unix(), 10))
+	l.Observe(h)
+	assert.Equal(t, maxPause, l.reserve(), "a pause is bounded whatever the header says")
+
+	h.Set("X-Ratelimit-Remaining", "5")
+	h.Set("X-Ratelimit-Reset", strconv.FormatInt(now.Add(2*time.Hour).Unix(), 10))
+	l.Observe(h)
+	assert.Equal(t, maxPause, l.reserve(), "remaining > 0 does not pause")
+}
+
+func TestLimiterWaitStopsOnCancel(t *testing.T) {
+	l := NewLimiter(1, time.Hour)
+	require.NoError(t, l.Wait(context.Background()))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, l.Wait(ctx), context.Canceled)
+}

@@ -1,0 +1,150 @@
+package httpx
+
+import (
+	"context"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+)
+
+// Redactor removes secrets and masks phone numbers in text bound for logs
+// or errors. Adapters register their secrets (API keys, client secrets,
+// tokens as they are issued); it is safe for concurrent use.
+type Redactor struct {
+	mu      sync.RWMutex
+	secrets []string
+}
+
+// Placeholder replaces every secret.
+const Placeholder = "[REDACTED]"
+
+// minSecret is the shortest value treated as a secret: shorter ones would
+// redact ordinary words.
+const minSecret = 4
+
+// Add registers secrets to remove from now on.
+func (r *Redactor) Add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range secrets {
+		if len(s) >= minSecret && !contains(r.secrets, s) {
+			r.secrets = append(r.secrets, s)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// phoneRun finds Kenyan mobile numbers as they appear in requests and
+// responses: 2547XXXXXXXX, 2541XXXXXXXX, 07XXXXXXXX, 01XXXXXXXX.
+var phoneRun = regexp.MustCompile(`(?:\+?254|\b0)[17]\d{8}\b`)
+
+// String returns s with every registered secret replaced and every phone
+// number masked (first four and last four digits kept).
+func (r *Redactor) String(s string) string {
+	r.mu.RLock()
+	for _, sec := range r.secrets {
+		if strings.Contains(s, sec) {
+			s = strings.ReplaceAll(s, sec, Placeholder)
+		}
+	}
+	r.mu.RUnlock()
+	return phoneRun.ReplaceAllStringFunc(s, MaskPhone)
+}
+
+// MaskPhone keeps the first four and last four digits of a number and masks
+// the rest: "254712345678" becomes "2547****5678".
+func MaskPhone(p string) string {
+	if strings.HasPrefix(p, "+") {
+		return "+" + MaskPhone(p[1:])
+	}
+	if len(p) <= 8 {
+		return strings.Repeat("*", len(p))
+	}
+	return p[:4] + strings.Repeat("*", len(p)-8) + p[len(p)-4:]
+}
+
+// redactHandler passes records to the caller's handler with every string
+// (message, attribute values, nested groups, errors) redacted.
+type redactHandler struct {
+	next slog.Handler
+	r    *Redactor
+}
+
+// NewLogger returns a logger that writes to l's handler through r, or one
+// that discards everything when l is nil.
+func NewLogger(l *slog.Logger, r *Redactor) *slog.Logger {
+	if l == nil {
+		return slog.New(discard{})
+	}
+	return slog.New(&redactHandler{next: l.Handler(), r: r})
+}
+
+func (h *redactHandler) Enabled(ctx context.Context, lvl slog.Level) bool {
+	return h.next.Enabled(ctx, lvl)
+}
+
+func (h *redactHandler) Handle(ctx context.Context, rec slog.Record) error {
+	out := slog.NewRecord(rec.Time, rec.Level, h.r.String(rec.Message), rec.PC)
+	rec.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(h.attr(a))
+		return true
+	})
+	return h.next.Handle(ctx, out)
+}
+
+func (h *redactHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	clean := make([]slog.Attr, len(attrs))
+	for i, a := range attrs {
+		clean[i] = h.attr(a)
+	}
+	return &redactHandler{next: h.next.WithAttrs(clean), r: h.r}
+}
+
+func (h *redactHandler) WithGroup(name string) slog.Handler {
+	return &redactHandler{next: h.next.WithGroup(name), r: h.r}
+}
+
+func (h *redactHandler) attr(a slog.Attr) slog.Attr {
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, h.r.String(v.String()))
+	case slog.KindGroup:
+		g := v.Group()
+		clean := make([]any, len(g))
+		for i, ga := range g {
+			clean[i] = h.attr(ga)
+		}
+		return slog.Group(a.Key, clean...)
+	case slog.KindAny:
+		// Render anything else (errors, structs, byte slices) as text first,
+		// so that no secret can hide inside a value's own formatting.
+		return slog.String(a.Key, h.r.String(v.String()))
+	default:
+		return slog.Attr{Key: a.Key, Value: v}
+	}
+}
+
+type discard struct{}
+
+func (discard) Enabled(context.Context, slog.Level) bool  { return false }
+func (discard) Handle(context.Context, slog.Record) error { return nil }
+func (d discard) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discard) WithGroup(string) slog.Handler           { return d }
+
+// leveled adapts a *slog.Logger to retryablehttp's LeveledLogger.
+type leveled struct{ l *slog.Logger }
+
+func (l leveled) Error(msg string, kv ...any) { l.l.Error("retryablehttp: "+msg, kv...) }
+func (l leveled) Warn(msg string, kv ...any)  { l.l.Warn("retryablehttp: "+msg, kv...) }
+func (l leveled) Info(msg string, kv ...any)  { l.l.Info("retryablehttp: "+msg, kv...) }
+func (l leveled) Debug(msg string, kv ...any) { l.l.Debug("retryablehttp: "+msg, kv...) }
