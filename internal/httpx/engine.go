@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/payoutkit/payout"
+	"github.com/payoutkit/payout/internal/ratelimit"
 )
 
 // Hooks are what an adapter plugs into the engine.
@@ -35,7 +36,7 @@ type Engine struct {
 	provider  string
 	base      string
 	rc        *retryablehttp.Client
-	limiter   *Limiter
+	limiter   *ratelimit.Limiter
 	log       *slog.Logger
 	redactor  *Redactor
 	userAgent string
@@ -59,7 +60,7 @@ func New(provider, defaultBase string, cfg payout.Config, red *Redactor, hooks H
 	e := &Engine{
 		provider:  provider,
 		base:      strings.TrimRight(base, "/"),
-		limiter:   NewLimiter(cfg.RateLimit, cfg.RatePer),
+		limiter:   ratelimit.NewLimiter(cfg.RateLimit, cfg.RatePer),
 		log:       NewLogger(cfg.Logger, red).With("provider", provider),
 		redactor:  red,
 		userAgent: UserAgent(cfg.UserAgent),

@@ -1,4 +1,4 @@
-package httpx
+package ratelimit
 
 import (
 	"context"
@@ -62,12 +62,12 @@ func TestLimiterDisabledButPausable(t *testing.T) {
 
 	h.Set("X-Ratelimit-Reset", strconv.FormatInt(now.Add(time.Hour).Unix(), 10))
 	l.Observe(h)
-	assert.Equal(t, maxPause, l.reserve(), "a pause is bounded whatever the header says")
+	assert.Equal(t, MaxPause, l.reserve(), "a pause is bounded whatever the header says")
 
 	h.Set("X-Ratelimit-Remaining", "5")
 	h.Set("X-Ratelimit-Reset", strconv.FormatInt(now.Add(2*time.Hour).Unix(), 10))
 	l.Observe(h)
-	assert.Equal(t, maxPause, l.reserve(), "remaining > 0 does not pause")
+	assert.Equal(t, MaxPause, l.reserve(), "remaining > 0 does not pause")
 }
 
 func TestLimiterWaitStopsOnCancel(t *testing.T) {

@@ -1,4 +1,6 @@
-package httpx
+// Package ratelimit paces requests: the client-side limiter of both the HTTP
+// engine and payout.SendAll.
+package ratelimit
 
 import (
 	"context"
@@ -64,8 +66,8 @@ func (l *Limiter) reserve() time.Duration {
 	return start.Sub(now)
 }
 
-// maxPause bounds a pause read from response headers, whatever they say.
-const maxPause = time.Minute
+// MaxPause bounds a pause read from response headers, whatever they say.
+const MaxPause = time.Minute
 
 // Observe reads a response's x-ratelimit-remaining and x-ratelimit-reset
 // (unix seconds): when no request is left in the window, it pauses until the
@@ -82,31 +84,10 @@ func (l *Limiter) Observe(h http.Header) {
 	defer l.mu.Unlock()
 	now := l.now()
 	until := time.Unix(reset, 0)
-	if until.Sub(now) > maxPause {
-		until = now.Add(maxPause)
+	if until.Sub(now) > MaxPause {
+		until = now.Add(MaxPause)
 	}
 	if until.After(l.paused) {
 		l.paused = until
 	}
-}
-
-// transport paces every attempt through the limiter before handing it to
-// the next RoundTripper, and feeds responses back to it.
-type transport struct {
-	next    http.RoundTripper
-	limiter *Limiter
-}
-
-func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
-	if err := t.limiter.Wait(r.Context()); err != nil {
-		if r.Body != nil {
-			r.Body.Close()
-		}
-		return nil, err
-	}
-	resp, err := t.next.RoundTrip(r)
-	if resp != nil {
-		t.limiter.Observe(resp.Header)
-	}
-	return resp, err
 }
