@@ -283,6 +283,5 @@ func TestRedactor(t *testing.T) {
 	assert.Equal(t, "key [REDACTED] abc", r.String("key pk_live_123456 abc"), "short values are not secrets")
 	assert.Equal(t, "to 2547****5678 and +2547****5678 and 0712**5678", r.String("to 254712345678 and +254712345678 and 0712345678"))
 	assert.Equal(t, "id 12547123456789", r.String("id 12547123456789"), "longer digit runs are not phones")
-	assert.Equal(t, "****", MaskPhone("1234"))
 	assert.True(t, strings.HasPrefix(UserAgent(""), "payout-go/"+payout.Version+" (go"))
 }

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/payoutkit/payout/phone"
 )
 
 // Redactor removes secrets and masks phone numbers in text bound for logs
@@ -57,19 +59,16 @@ func (r *Redactor) String(s string) string {
 		}
 	}
 	r.mu.RUnlock()
-	return phoneRun.ReplaceAllStringFunc(s, MaskPhone)
+	return phoneRun.ReplaceAllStringFunc(s, maskPhone)
 }
 
-// MaskPhone keeps the first four and last four digits of a number and masks
-// the rest: "254712345678" becomes "2547****5678".
-func MaskPhone(p string) string {
+// maskPhone masks a number found in text with phone.Mask, keeping a
+// leading "+" outside the mask: "+254712345678" becomes "+2547****5678".
+func maskPhone(p string) string {
 	if strings.HasPrefix(p, "+") {
-		return "+" + MaskPhone(p[1:])
+		return "+" + phone.Mask(p[1:])
 	}
-	if len(p) <= 8 {
-		return strings.Repeat("*", len(p))
-	}
-	return p[:4] + strings.Repeat("*", len(p)-8) + p[len(p)-4:]
+	return phone.Mask(p)
 }
 
 // redactHandler passes records to the caller's handler with every string
