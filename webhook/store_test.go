@@ -1,0 +1,152 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeClock is a settable clock for MemoryStore.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func newTestStore(max int) (*MemoryStore, *fakeClock) {
+	c := &fakeClock{t: time.Unix(1767225600, 0)}
+	m := NewMemoryStore(max)
+	m.now = c.now
+	return m, c
+}
+
+func claim(t *testing.T, m *MemoryStore, key string, lease time.Duration) ClaimResult {
+	t.Helper()
+	r, err := m.Claim(context.Background(), key, lease)
+	require.NoError(t, err)
+	return r
+}
+
+func TestMemoryStoreLifecycle(t *testing.T) {
+	ctx := context.Background()
+	m, clock := newTestStore(0)
+	assert.Equal(t, ClaimAcquired, claim(t, m, "a", time.Minute))
+	assert.Equal(t, ClaimInProgress, claim(t, m, "a", time.Minute))
+	assert.Equal(t, ClaimAcquired, claim(t, m, "b", time.Minute), "keys are independent")
+
+	// A failed attempt releases its claim: the redelivery acquires it.
+	require.NoError(t, m.Release(ctx, "a"))
+	assert.Equal(t, ClaimAcquired, claim(t, m, "a", time.Minute))
+	require.NoError(t, m.Complete(ctx, "a", time.Hour))
+	assert.Equal(t, ClaimDone, claim(t, m, "a", time.Minute))
+	require.NoError(t, m.Release(ctx, "a"), "releasing a processed key does nothing")
+	assert.Equal(t, ClaimDone, claim(t, m, "a", time.Minute))
+
+	// Processed keys are forgotten after their ttl, claims after their lease.
+	clock.advance(time.Hour)
+	assert.Equal(t, ClaimAcquired, claim(t, m, "a", time.Minute))
+	assert.Equal(t, ClaimAcquired, claim(t, m, "b", time.Minute), "b's lease ran out")
+	clock.advance(59 * time.Second)
+	assert.Equal(t, ClaimInProgress, claim(t, m, "b", time.Minute))
+
+	// Completing after the lease expired still records the key.
+	clock.advance(time.Hour)
+	require.NoError(t, m.Complete(ctx, "b", time.Hour))
+	assert.Equal(t, ClaimDone, claim(t, m, "b", time.Minute))
+	require.NoError(t, m.Complete(ctx, "b", 2*time.Hour))
+	clock.advance(90 * time.Minute)
+	assert.Equal(t, ClaimDone, claim(t, m, "b", time.Minute), "completing again extends the ttl")
+	assert.Equal(t, 1, m.Len(), "expired entries are dropped lazily")
+	require.NoError(t, m.Release(ctx, "never-seen"))
+}
+
+func TestMemoryStoreIsBounded(t *testing.T) {
+	ctx := context.Background()
+	m, clock := newTestStore(3)
+	for i := range 3 {
+		key := fmt.Sprint("done-", i)
+		require.Equal(t, ClaimAcquired, claim(t, m, key, time.Minute))
+		require.NoError(t, m.Complete(ctx, key, time.Duration(i+1)*time.Hour))
+	}
+	// Full: the processed key that would expire first is forgotten.
+	assert.Equal(t, ClaimAcquired, claim(t, m, "new", time.Minute))
+	assert.Equal(t, 3, m.Len())
+	assert.Equal(t, ClaimAcquired, claim(t, m, "done-0", time.Minute), "done-0 was evicted")
+	assert.Equal(t, ClaimDone, claim(t, m, "done-2", time.Minute))
+
+	// Claims in progress are never evicted: a store full of them refuses.
+	m2, _ := newTestStore(2)
+	assert.Equal(t, ClaimAcquired, claim(t, m2, "p1", time.Minute))
+	assert.Equal(t, ClaimAcquired, claim(t, m2, "p2", time.Minute))
+	_, err := m2.Claim(ctx, "p3", time.Minute)
+	assert.ErrorIs(t, err, ErrStoreFull)
+	assert.ErrorIs(t, m2.Complete(ctx, "p3", time.Hour), ErrStoreFull)
+	assert.Equal(t, ClaimInProgress, claim(t, m2, "p1", time.Minute))
+	require.NoError(t, m2.Complete(ctx, "p1", time.Hour))
+	assert.Equal(t, ClaimAcquired, claim(t, m2, "p3", time.Minute), "p1 is processed and may be forgotten")
+
+	// Expired entries make room before anything is evicted.
+	clock.advance(24 * time.Hour)
+	for i := range 3 {
+		assert.Equal(t, ClaimAcquired, claim(t, m, fmt.Sprint("later-", i), time.Minute))
+	}
+	assert.Equal(t, 3, m.Len())
+}
+
+func TestMemoryStoreConcurrentClaims(t *testing.T) {
+	m := NewMemoryStore(0)
+	ctx := context.Background()
+	const workers = 32
+	var acquired atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for k := range 50 {
+				key := fmt.Sprint("k", k)
+				r, err := m.Claim(ctx, key, time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if r == ClaimAcquired {
+					acquired.Add(1)
+					if k%2 == 0 {
+						_ = m.Complete(ctx, key, time.Hour)
+					}
+				}
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	assert.Equal(t, int32(50), acquired.Load(), "each key acquired exactly once")
+	assert.Equal(t, 50, m.Len())
+}
+
+func TestClaimResultString(t *testing.T) {
+	assert.Equal(t, "acquired", ClaimAcquired.String())
+	assert.Equal(t, "in progress", ClaimInProgress.String())
+	assert.Equal(t, "done", ClaimDone.String())
+	assert.Equal(t, "ClaimResult(0)", ClaimResult(0).String())
+}
