@@ -1,0 +1,82 @@
+// Package palpluss is the PalPluss adapter of package payout: M-Pesa B2C
+// payouts in Kenya through PalPluss's API (https://api.palpluss.com/v1).
+//
+//	client, err := palpluss.NewFromEnv() // PALPLUSS_API_KEY, PALPLUSS_BASE_URL
+//	p, err := client.Send(ctx, payout.Request{
+//		Reference:   "WD-2024-001",
+//		Amount:      money.New(500_00, money.KES),
+//		Recipient:   payout.Recipient{Phone: "0712345678"},
+//		CallbackURL: "https://example.com/hooks/palpluss",
+//	})
+//
+// # What it sends
+//
+// Send is POST /b2c/payouts with HTTP Basic authentication (the API key as
+// user name, no password), the amount as a JSON integer of whole shillings,
+// the phone in national form, currency "KES", and an Idempotency-Key derived
+// from the Reference alone (IdempotencyKey): the same on every attempt, on
+// every later Send with that Reference and from every client, so that no
+// retry, crash or restart can pay twice. Get is GET /transactions/{id}.
+//
+// Requests are checked before they leave: KES only, whole shillings, KES 10
+// up to a configurable maximum (WithMaxAmount, default KES 150,000), a
+// Kenyan mobile number, a reference of at most 120 characters, a
+// description of at most 255, an https callback URL.
+//
+// # What it reads
+//
+// PalPluss's contract spells transactions in snake_case, its documentation
+// in camelCase; every field is read in both spellings. Amounts are converted
+// exactly (never through a float). The seven statuses map to payout.Status
+// (PENDING, PROCESSING, SUCCESS, FAILED, CANCELLED, EXPIRED, REVERSED;
+// case-insensitive); an unknown one maps to payout.StatusPending, with
+// Payout.ProviderStatus keeping it.
+//
+// # Errors
+//
+// Every documented error code maps to a payout.Code (see errors.go's table:
+// INSUFFICIENT_FUNDS is payout.ErrInsufficientFunds,
+// INSUFFICIENT_SERVICE_BALANCE payout.ErrInsufficientFeeBalance,
+// KYC_NOT_VERIFIED payout.ErrForbidden, RATE_LIMIT_EXCEEDED
+// payout.ErrRateLimited with RetryAfter, ...), keeping the raw code, the
+// HTTP status and PalPluss's requestId in the *payout.Error. An unknown code
+// maps by HTTP status; a body that is not JSON (a proxy's HTML page) still
+// gives a typed error. A 2xx answer with "success": false is an error too.
+//
+// Retries follow package payout's rules: 429 waits out Retry-After, 5xx and
+// network errors are retried with the same Idempotency-Key, and a wait ends
+// the moment the context does. When a payout may have reached PalPluss but
+// no answer could be read, the error matches payout.ErrOutcomeUnknown and
+// carries the Reference: Send again with the same Reference to learn what
+// happened. A 5xx answer to a payout is always such an unknown outcome,
+// whatever its code.
+//
+// # Rate limit
+//
+// PalPluss allows 60 requests a minute per key. The client reads the
+// x-ratelimit-* headers of every response (Client.RateLimit) and holds its
+// requests while the window is exhausted; WithDocumentedRateLimit makes it
+// pace itself to one request a second so as never to reach the limit.
+//
+// # Beyond payout.Client
+//
+// ServiceBalance reads the service (fee) wallet's balance. PalPluss
+// documents no API for the B2C wallet the payouts are paid from, so there is
+// no method for it. ListTransactions and Transactions (a Go iterator) page
+// through the transaction list with its cursor. FindByReference finds a
+// payout by reference with a bounded scan of that list, since PalPluss has
+// no filter by reference.
+//
+// # Webhooks
+//
+// ParseWebhook reads PalPluss's callback body into a payout.Event.
+// PalPluss does not sign callbacks: authenticate the callback URL (package
+// webhook's CallbackSigner) and confirm the status with Get before acting
+// on it.
+//
+// # Secrets
+//
+// The API key and the Basic credential derived from it never appear in an
+// error, a log line or the formatted Client: they are registered with the
+// engine's redactor, and Client prints without them.
+package palpluss

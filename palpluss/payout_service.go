@@ -1,0 +1,285 @@
+package palpluss
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/payoutkit/payout"
+	"github.com/payoutkit/payout/internal/httpx"
+	"github.com/payoutkit/payout/money"
+	"github.com/payoutkit/payout/phone"
+)
+
+// Documented length limits of a B2C payout.
+const (
+	// MaxReferenceLen is the longest Request.Reference PalPluss accepts, in
+	// characters.
+	MaxReferenceLen = 120
+	// MaxDescriptionLen is the longest Request.Description, in characters.
+	MaxDescriptionLen = 255
+	// maxIdempotencyKeyLen is the longest Idempotency-Key PalPluss accepts.
+	maxIdempotencyKeyLen = 120
+)
+
+// IdempotencyKey returns the Idempotency-Key header Send sends for a payout
+// with the given reference: the reference itself when it is at most 120
+// printable ASCII characters without spaces, else "ref-" followed by the
+// hex SHA-256 of the reference (68 characters). It depends on nothing but
+// the reference, so every attempt of a Send, every later Send with the same
+// Reference, and every Client in every process send the same key, and
+// PalPluss answers a repeat with the original payout instead of paying
+// twice.
+func IdempotencyKey(reference string) string {
+	if len(reference) > 0 && len(reference) <= maxIdempotencyKeyLen {
+		plain := true
+		for i := 0; i < len(reference); i++ {
+			if c := reference[i]; c <= ' ' || c > '~' {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return reference
+		}
+	}
+	sum := sha256.Sum256([]byte(reference))
+	return "ref-" + hex.EncodeToString(sum[:])
+}
+
+// payoutBody is the JSON body of POST /b2c/payouts. Optional members are
+// left out when empty; currency is always "KES".
+type payoutBody struct {
+	Amount      int64  `json:"amount"`
+	Phone       string `json:"phone"`
+	Reference   string `json:"reference,omitempty"`
+	Currency    string `json:"currency"`
+	Description string `json:"description,omitempty"`
+	CallbackURL string `json:"callbackUrl,omitempty"`
+}
+
+// validate checks req against payout.Request.Validate and PalPluss's own
+// rules, and builds the wire body. Errors are *payout.Error with Code
+// CodeInvalidRequest (CodeInvalidRecipient for the phone) and Field set.
+func (c *Client) validate(req payout.Request) (*payoutBody, error) {
+	if err := req.Validate(); err != nil {
+		var pe *payout.Error
+		if errors.As(err, &pe) && pe.Reference == "" && pe.Field != "reference" {
+			cp := *pe
+			cp.Reference = req.Reference
+			return nil, &cp
+		}
+		return nil, err
+	}
+	invalid := func(field, format string, args ...any) error {
+		e := payout.InvalidField(field, format, args...)
+		if field != "reference" {
+			e.Reference = req.Reference
+		}
+		return e
+	}
+	if n := utf8.RuneCountInString(req.Reference); n > MaxReferenceLen {
+		return nil, invalid("reference", "is %d characters long; PalPluss accepts at most %d", n, MaxReferenceLen)
+	}
+	if n := utf8.RuneCountInString(req.Description); n > MaxDescriptionLen {
+		return nil, invalid("description", "is %d characters long; PalPluss accepts at most %d", n, MaxDescriptionLen)
+	}
+	if req.Amount.Currency != money.KES {
+		return nil, invalid("amount", "PalPluss pays KES only, got %s", req.Amount.Currency)
+	}
+	whole, err := req.Amount.WholeMajor()
+	if err != nil {
+		return nil, invalid("amount", "M-Pesa pays whole shillings only, got %s", req.Amount)
+	}
+	if req.Amount.Minor < MinAmount.Minor {
+		return nil, invalid("amount", "%s is below PalPluss's minimum of %s", req.Amount, MinAmount)
+	}
+	if req.Amount.Minor > c.maxAmount.Minor {
+		return nil, invalid("amount", "%s is above the maximum of %s", req.Amount, c.maxAmount)
+	}
+	n, err := phone.Parse(req.Recipient.Phone)
+	if err != nil { // Validate already checked it; kept for safety
+		e := invalid("recipient.phone", "%s", err.Error()).(*payout.Error)
+		e.Code, e.Err = payout.CodeInvalidRecipient, err
+		return nil, e
+	}
+	return &payoutBody{
+		Amount:      whole,
+		Phone:       n.National(),
+		Reference:   req.Reference,
+		Currency:    string(money.KES),
+		Description: req.Description,
+		CallbackURL: req.CallbackURL,
+	}, nil
+}
+
+// Send asks PalPluss to pay req (POST /b2c/payouts) and returns the
+// accepted payout, StatusPending: the final status arrives by webhook or
+// Get.
+//
+// Before anything is sent, req must pass payout.Request.Validate and
+// PalPluss's rules: amount in KES, whole shillings, from MinAmount (KES 10)
+// to the maximum (WithMaxAmount, default KES 150,000); reference at most
+// 120 characters, description at most 255; callback URL https.
+// Recipient.Name and Sender are not sent: PalPluss's B2C call has no place
+// for them. The phone is sent in the national form "07XXXXXXXX".
+//
+// Every attempt carries the same Idempotency-Key (see IdempotencyKey), so
+// Send retries 5xx answers, network errors and 429 (honouring Retry-After)
+// without risk of paying twice, and stops waiting the moment ctx ends. When
+// the request may have reached PalPluss but no answer could be read
+// (retries ran out, the connection dropped, the answer was cut or lacks a
+// transaction id), the error matches payout.ErrOutcomeUnknown and carries
+// the Reference: call Send again with the same Reference to learn the
+// outcome. Because PalPluss replays the original answer for a known key, a
+// definite failure (insufficient funds, say) is repeated as long as the key
+// is remembered: send a corrected payout under a new Reference.
+func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
+	body, err := c.validate(req)
+	if err != nil {
+		return nil, err
+	}
+	ctx, rec := withCallRecord(ctx)
+	resp, err := c.eng.Do(ctx, httpx.Request{
+		Method:         http.MethodPost,
+		Path:           "/b2c/payouts",
+		Body:           body,
+		IdempotencyKey: IdempotencyKey(req.Reference),
+		Reference:      req.Reference,
+	})
+	if err != nil {
+		return nil, sendError(err, rec)
+	}
+	p, err := c.readSend(resp, req)
+	if err != nil {
+		return nil, err
+	}
+	c.eng.Logger().LogAttrs(ctx, slog.LevelDebug, "palpluss payout accepted",
+		slog.String("reference", p.Reference), slog.String("id", p.ID),
+		slog.String("status", string(p.Status)), slog.String("phone", phone.Mask(p.Phone)))
+	return p, nil
+}
+
+// sendError reports a Send whose earlier attempt may have reached PalPluss
+// (a 5xx, a connection lost after writing) and whose last attempt ended on
+// an answer that does not settle the payout (429, an undocumented 409, a
+// provider failure) as an unknown outcome: the engine classifies by the last
+// response only.
+func sendError(err error, rec *callRecord) error {
+	var pe *payout.Error
+	if !errors.As(err, &pe) || !rec.reached.Load() {
+		return err
+	}
+	switch pe.Code {
+	case payout.CodeRateLimited, payout.CodeConflict, payout.CodeProviderError, payout.CodeNetwork:
+		cp := *pe
+		cp.Code = payout.CodeOutcomeUnknown
+		cp.Message = "an earlier attempt may have created the payout; the last answer was: " + pe.Message
+		return &cp
+	}
+	return err
+}
+
+// readSend reads a 2xx answer to a payout POST. Once PalPluss answered 2xx
+// the payout probably exists, so an answer that cannot be read, or lacks the
+// transaction id, is an unknown outcome, never a plain failure.
+func (c *Client) readSend(resp *httpx.Response, req payout.Request) (*payout.Payout, error) {
+	unknown := func(msg string, cause error) error {
+		return &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName, HTTPStatus: resp.StatusCode,
+			Reference: req.Reference, RequestID: resp.Header.Get("X-Request-Id"), Message: msg, Err: cause}
+	}
+	env, err := decodeEnvelope[wireTx](resp.Body)
+	if err != nil {
+		return nil, unknown("PalPluss accepted the payout but its answer could not be read; send again with the same Reference", err)
+	}
+	if env.failed() {
+		return nil, c.envelopeError(resp, &env.wireError, req.Reference)
+	}
+	if env.Data == nil || env.Data.id() == "" {
+		return nil, unknown("PalPluss accepted the payout but its answer has no transaction id; send again with the same Reference", nil)
+	}
+	p, err := env.Data.toPayout()
+	if err != nil {
+		// The payout exists (it has an id); what it says of itself is
+		// unreadable, so fall back on what was asked.
+		c.eng.Logger().Warn("palpluss payout answer has an unreadable field", slog.String("id", env.Data.id()), slog.String("error", err.Error()))
+		p = &payout.Payout{ID: env.Data.id(), Provider: ProviderName, ProviderStatus: env.Data.status()}
+		p.Status, _ = mapStatus(env.Data.status())
+	}
+	if p.Reference == "" {
+		p.Reference = req.Reference
+	}
+	if p.Amount.Currency == "" {
+		p.Amount = req.Amount
+	}
+	if p.Phone == "" {
+		n, _ := phone.Parse(req.Recipient.Phone)
+		p.Phone = n.International()
+	}
+	return p, nil
+}
+
+// Get returns PalPluss's current record of the transaction with the given
+// id (GET /transactions/{id}), in either of the provider's spellings. The id
+// must be a UUID (any case); anything else is refused before sending, as
+// PalPluss would refuse it (INVALID_UUID). An unknown id is
+// payout.ErrNotFound.
+func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
+	if !isUUID(id) {
+		return nil, payout.InvalidField("id", "must be a PalPluss transaction id (a UUID), got %d characters", len(id))
+	}
+	resp, err := c.eng.Do(ctx, httpx.Request{Method: http.MethodGet, Path: "/transactions/" + id})
+	if err != nil {
+		return nil, err
+	}
+	env, err := decodeEnvelope[wireTx](resp.Body)
+	if err != nil {
+		return nil, c.unreadable(resp, "the transaction", err)
+	}
+	if env.failed() {
+		return nil, c.envelopeError(resp, &env.wireError, "")
+	}
+	if env.Data == nil {
+		return nil, c.unreadable(resp, "the transaction", errors.New("no data"))
+	}
+	p, err := env.Data.toPayout()
+	if err != nil {
+		return nil, c.unreadable(resp, "the transaction", err)
+	}
+	if p.ID == "" {
+		p.ID = id
+	}
+	return p, nil
+}
+
+// unreadable is the error for a 2xx answer that cannot be read.
+func (c *Client) unreadable(resp *httpx.Response, what string, cause error) error {
+	return &payout.Error{Code: payout.CodeProviderError, Provider: ProviderName, HTTPStatus: resp.StatusCode,
+		RequestID: resp.Header.Get("X-Request-Id"), Message: "PalPluss's answer with " + what + " could not be read", Err: cause}
+}
+
+// isUUID reports whether s is a UUID in its canonical 8-4-4-4-12 form, hex
+// digits of either case.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,114 @@
+package palpluss
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// RateLimit is PalPluss's rate-limit window as its latest response reported
+// it in the x-ratelimit-limit, x-ratelimit-remaining and x-ratelimit-reset
+// headers.
+//
+// The client acts on these headers by itself: when a response says no
+// request is left in the window, it holds every further request until the
+// window resets (at most a minute). With WithDocumentedRateLimit (or
+// payout.WithRateLimit) it also paces itself so as never to reach the limit.
+type RateLimit struct {
+	// Limit is the number of requests allowed per window (60).
+	Limit int
+	// Remaining is how many of them are left in the current window.
+	Remaining int
+	// Reset is when the window resets.
+	Reset time.Time
+	// Observed is when the response that reported these values arrived.
+	Observed time.Time
+}
+
+// RateLimit returns the rate-limit window as the latest response that
+// carried x-ratelimit headers reported it; ok is false before any did.
+func (c *Client) RateLimit() (rl RateLimit, ok bool) {
+	return c.rate.get()
+}
+
+type rateState struct {
+	mu   sync.Mutex
+	last RateLimit
+	ok   bool
+}
+
+func (s *rateState) get() (RateLimit, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last, s.ok
+}
+
+// observe records the x-ratelimit-* headers of h, when it has them.
+func (s *rateState) observe(h http.Header) {
+	rem, err := strconv.Atoi(h.Get("X-Ratelimit-Remaining"))
+	if err != nil {
+		return
+	}
+	rl := RateLimit{Remaining: rem, Observed: time.Now()}
+	rl.Limit, _ = strconv.Atoi(h.Get("X-Ratelimit-Limit"))
+	if reset, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64); err == nil && reset > 0 {
+		rl.Reset = time.Unix(reset, 0)
+	}
+	s.mu.Lock()
+	s.last, s.ok = rl, true
+	s.mu.Unlock()
+}
+
+// observer sits between the engine and the caller's transport. It records
+// the rate-limit headers of every response and, for a Send, whether any
+// attempt may have reached PalPluss, which the engine does not report once
+// a later attempt ended on a 4xx.
+type observer struct {
+	next http.RoundTripper
+	rate *rateState
+}
+
+type callRecordKey struct{}
+
+// callRecord is what the attempts of one Send met.
+type callRecord struct {
+	reached atomic.Bool // some attempt may have been processed by PalPluss
+}
+
+func withCallRecord(ctx context.Context) (context.Context, *callRecord) {
+	rec := &callRecord{}
+	return context.WithValue(ctx, callRecordKey{}, rec), rec
+}
+
+func (o *observer) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := o.next.RoundTrip(r)
+	if rec, ok := r.Context().Value(callRecordKey{}).(*callRecord); ok {
+		if (err != nil && !neverSent(err)) || (resp != nil && resp.StatusCode >= 500) {
+			rec.reached.Store(true)
+		}
+	}
+	if resp != nil {
+		o.rate.observe(resp.Header)
+	}
+	return resp, err
+}
+
+// neverSent reports errors that prove no byte of the request left: DNS
+// failures and connections that were never established.
+func neverSent(err error) bool {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return true
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)
+}

@@ -1,0 +1,113 @@
+package palpluss
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/payoutkit/payout"
+)
+
+// MaxWebhookBody is the largest webhook body ParseWebhook accepts: 1 MiB.
+const MaxWebhookBody = 1 << 20
+
+// The event types PalPluss documents (payout.Event.Type). Others are kept as
+// sent, not rejected; a REVERSED status may arrive with any of them.
+const (
+	EventSuccess   = "transaction.success"
+	EventFailed    = "transaction.failed"
+	EventCancelled = "transaction.cancelled"
+	EventExpired   = "transaction.expired"
+	EventUpdated   = "transaction.updated"
+)
+
+// wireEvent is PalPluss's callback body:
+// {"event":"transaction.updated","event_type":"transaction.success",
+// "transaction":{"id":...,"status":...,...}}.
+type wireEvent struct {
+	Event          flexString      `json:"event"`
+	EventType      flexString      `json:"event_type"`
+	EventTypeCamel flexString      `json:"eventType"`
+	Transaction    json.RawMessage `json:"transaction"`
+	Data           json.RawMessage `json:"data"`
+}
+
+// ParseWebhook parses the body of a PalPluss callback into a payout.Event.
+//
+// It is lenient where it can be: unknown members are ignored, an unknown
+// event type is kept as sent in Event.Type (answer such an event 2xx: a 4xx
+// makes PalPluss redeliver it five times and it is lost anyway), an unknown
+// status maps to payout.StatusPending with Payout.ProviderStatus kept, and
+// REVERSED is accepted although no event type names it. It is strict about
+// what it needs: a body of at most MaxWebhookBody bytes holding a JSON
+// object whose "transaction" has an id and a status. Its errors are
+// *payout.Error with Code payout.CodeInvalidRequest and, when a member is
+// missing or unreadable, Field naming it ("transaction.id",
+// "transaction.status", "transaction.amount", ...).
+//
+// Event.Type is event_type, or event when event_type is absent. PalPluss
+// sends no event id, so Event.ID, the deduplication key, is derived from the
+// content: "palpluss:<transaction id>:<STATUS>". Redeliveries of one event
+// share it, and so two events reporting one status of one transaction
+// (which change nothing) are deduplicated too, while FAILED then REVERSED
+// are two events.
+//
+// PalPluss does not sign its callbacks: ParseWebhook proves nothing about
+// where the body came from. Confirm the status with Client.Get before
+// acting on it, and authenticate the callback URL (package webhook's
+// CallbackSigner).
+func ParseWebhook(body []byte) (*payout.Event, error) {
+	if len(body) > MaxWebhookBody {
+		return nil, webhookError("", "webhook body exceeds 1 MiB", nil)
+	}
+	var w wireEvent
+	if err := decodeStrict(body, &w); err != nil {
+		return nil, webhookError("", "webhook body is not a JSON object", err)
+	}
+	raw := w.Transaction
+	field := "transaction"
+	if isNull(raw) {
+		raw, field = w.Data, "data"
+	}
+	if isNull(raw) {
+		return nil, webhookError("transaction", "is missing from the webhook", nil)
+	}
+	var tx wireTx
+	if err := decodeStrict(raw, &tx); err != nil {
+		return nil, webhookError(field, "is not a JSON object", err)
+	}
+	id := strings.TrimSpace(tx.id())
+	if id == "" {
+		return nil, webhookError(field+".id", "is missing from the webhook", nil)
+	}
+	status := strings.TrimSpace(tx.status())
+	if status == "" {
+		return nil, webhookError(field+".status", "is missing from the webhook", nil)
+	}
+	p, err := tx.toPayout()
+	if err != nil {
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			return nil, webhookError(field+"."+fe.field, "cannot be read", fe.err)
+		}
+		return nil, webhookError(field, "cannot be read", err)
+	}
+	return &payout.Event{
+		ID:       "palpluss:" + id + ":" + strings.ToUpper(status),
+		Provider: ProviderName,
+		Type:     string(first(w.EventType, w.EventTypeCamel, w.Event)),
+		Payout:   p,
+		Raw:      append(json.RawMessage(nil), body...),
+	}, nil
+}
+
+func isNull(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) == 0 || string(raw) == "null"
+}
+
+func webhookError(field, msg string, cause error) *payout.Error {
+	return &payout.Error{Code: payout.CodeInvalidRequest, Provider: ProviderName, Field: field,
+		Message: msg, Err: cause}
+}
