@@ -144,7 +144,13 @@ func New(apiKey string, opts ...payout.Option) (*Client, error) {
 			return nil
 		},
 		DecodeError: func(status int, h http.Header, body []byte) *payout.Error {
-			return decodeError(status, h, body)
+			pe := decodeError(status, h, body)
+			// The engine redacts Message only: clean what else comes from
+			// the provider, and take X-Request-Id here so that it is
+			// cleaned too.
+			pe.RequestID = red.String(first(pe.RequestID, h.Get("X-Request-Id")))
+			pe.ProviderCode = red.String(pe.ProviderCode)
+			return pe
 		},
 	})
 	return c, nil

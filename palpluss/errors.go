@@ -146,9 +146,10 @@ func describeBody(h http.Header) string {
 // that is not documented maps to CodeProviderError.
 func (c *Client) envelopeError(resp *httpx.Response, w *wireError, reference string) *payout.Error {
 	code, msg, rid := w.parse()
+	red := c.eng.Redactor()
 	pe := &payout.Error{
-		Code: codeFor(code), Provider: ProviderName, ProviderCode: code, HTTPStatus: resp.StatusCode,
-		Message: c.eng.Redactor().String(msg), Reference: reference, RequestID: first(rid, resp.Header.Get("X-Request-Id")),
+		Code: codeFor(code), Provider: ProviderName, ProviderCode: red.String(code), HTTPStatus: resp.StatusCode,
+		Message: red.String(msg), Reference: reference, RequestID: red.String(first(rid, resp.Header.Get("X-Request-Id"))),
 	}
 	if pe.Code == "" {
 		pe.Code = payout.CodeProviderError

@@ -190,7 +190,7 @@ func sendError(err error, rec *callRecord) error {
 func (c *Client) readSend(resp *httpx.Response, req payout.Request) (*payout.Payout, error) {
 	unknown := func(msg string, cause error) error {
 		return &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName, HTTPStatus: resp.StatusCode,
-			Reference: req.Reference, RequestID: resp.Header.Get("X-Request-Id"), Message: msg, Err: cause}
+			Reference: req.Reference, RequestID: c.eng.Redactor().String(resp.Header.Get("X-Request-Id")), Message: msg, Err: cause}
 	}
 	env, err := decodeEnvelope[wireTx](resp.Body)
 	if err != nil {
@@ -259,7 +259,7 @@ func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
 // unreadable is the error for a 2xx answer that cannot be read.
 func (c *Client) unreadable(resp *httpx.Response, what string, cause error) error {
 	return &payout.Error{Code: payout.CodeProviderError, Provider: ProviderName, HTTPStatus: resp.StatusCode,
-		RequestID: resp.Header.Get("X-Request-Id"), Message: "PalPluss's answer with " + what + " could not be read", Err: cause}
+		RequestID: c.eng.Redactor().String(resp.Header.Get("X-Request-Id")), Message: "PalPluss's answer with " + what + " could not be read", Err: cause}
 }
 
 // isUUID reports whether s is a UUID in its canonical 8-4-4-4-12 form, hex

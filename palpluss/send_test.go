@@ -397,4 +397,3 @@ func TestSendFillsWhatTheAnswerLacks(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-

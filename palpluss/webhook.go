@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/payoutkit/payout"
+	"github.com/payoutkit/payout/webhook"
 )
 
 // MaxWebhookBody is the largest webhook body ParseWebhook accepts: 1 MiB.
@@ -48,10 +49,11 @@ type wireEvent struct {
 //
 // Event.Type is event_type, or event when event_type is absent. PalPluss
 // sends no event id, so Event.ID, the deduplication key, is derived from the
-// content: "palpluss:<transaction id>:<STATUS>". Redeliveries of one event
-// share it, and so two events reporting one status of one transaction
-// (which change nothing) are deduplicated too, while FAILED then REVERSED
-// are two events.
+// content: "<transaction id>:<STATUS>" (status upper-cased). Redeliveries of
+// one event share it, and so do two events reporting one status of one
+// transaction (which change nothing), while FAILED then REVERSED are two
+// events. It carries no provider prefix: webhook.Handler prefixes
+// Event.Provider itself, and so should any store shared between providers.
 //
 // PalPluss does not sign its callbacks: ParseWebhook proves nothing about
 // where the body came from. Confirm the status with Client.Get before
@@ -94,12 +96,27 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 		return nil, webhookError(field, "cannot be read", err)
 	}
 	return &payout.Event{
-		ID:       "palpluss:" + id + ":" + strings.ToUpper(status),
+		ID:       id + ":" + strings.ToUpper(status),
 		Provider: ProviderName,
 		Type:     string(first(w.EventType, w.EventTypeCamel, w.Event)),
 		Payout:   p,
 		Raw:      append(json.RawMessage(nil), body...),
 	}, nil
+}
+
+// WebhookHandler returns a webhook.Handler for PalPluss callbacks: it parses
+// them with ParseWebhook, deduplicates them, confirms each with Get
+// (webhook.ConfirmByGet: handle receives PalPluss's own record of the
+// payout, not the body's claims, and an event whose transaction PalPluss
+// does not know is refused) and hands it to handle.
+//
+// PalPluss does not sign callbacks: give each payout a callback URL made by
+// a webhook.CallbackSigner and pass webhook.WithVerifier(signer.Verifier())
+// here, so that only requests to those URLs are accepted. opts are applied
+// after the confirmation, so a webhook.WithConfirm among them replaces it.
+func (c *Client) WebhookHandler(handle webhook.HandleFunc, opts ...webhook.Option) *webhook.Handler {
+	opts = append([]webhook.Option{webhook.WithConfirm(webhook.ConfirmByGet(c))}, opts...)
+	return webhook.NewHandler(ParseWebhook, handle, opts...)
 }
 
 func isNull(raw json.RawMessage) bool {
