@@ -1,0 +1,594 @@
+package payouttest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/payoutkit/payout/money"
+	"github.com/payoutkit/payout/webhook"
+)
+
+// The provider names a Sandbox answers for. They are the values of
+// payout.Payout.Provider for the two adapters, and the provider argument of
+// every Sandbox method and FaultFunc.
+const (
+	// SandboxPalPluss names the PalPluss side of a Sandbox.
+	SandboxPalPluss = "palpluss"
+	// SandboxPayOS names the PayOS side of a Sandbox.
+	SandboxPayOS = "payos"
+)
+
+// Default credentials of a Sandbox. They are fake and public: a Sandbox is
+// a test double and prints them freely. The PayOS ones are those of the
+// provider's documented examples, so documented request bodies work as is.
+const (
+	// DefaultSandboxPalPlussAPIKey is the PalPluss API key a Sandbox accepts
+	// unless WithPalPlussAPIKey sets another.
+	DefaultSandboxPalPlussAPIKey = "pk_test_payouttest_sandbox"
+	// DefaultSandboxPayOSMerchantID is the PayOS merchant id a Sandbox
+	// accepts unless WithPayOSCredentials sets another.
+	DefaultSandboxPayOSMerchantID = "8b6f0c2e-6a4d-4c1e-9f3a-2d7e5b1c9a40"
+	// DefaultSandboxPayOSClientSecret is the PayOS client secret a Sandbox
+	// accepts unless WithPayOSCredentials sets another.
+	DefaultSandboxPayOSClientSecret = "cs_test_4f9a2b7c1d8e"
+	// DefaultSandboxPayOSWebhookSecret is the Standard Webhooks secret a
+	// Sandbox signs PayOS webhooks with unless WithPayOSWebhookSecret sets
+	// another.
+	DefaultSandboxPayOSWebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+)
+
+// Defaults of the other Sandbox settings.
+const (
+	// DefaultSandboxTokenTTL is how long a PayOS access token lives: the
+	// provider's documented expiresIn of 3600 seconds.
+	DefaultSandboxTokenTTL = time.Hour
+	// DefaultSandboxWebhookTimeout is how long a webhook receiver has to
+	// answer one delivery: PalPluss documents 30 seconds.
+	DefaultSandboxWebhookTimeout = 30 * time.Second
+	// DefaultSandboxPalPlussFee is the fee PalPluss charges per payout
+	// unless WithPalPlussFee says otherwise, in KES minor units (KES 15, as
+	// in the provider's documented example).
+	DefaultSandboxPalPlussFee = 1500
+)
+
+// DefaultSandboxPalPlussRetries is PalPluss's documented webhook redelivery
+// schedule: after a non-2xx answer, again after 10 s, 30 s, 1 min, 2 min and
+// 5 min. It is a function so that no caller can change the default.
+func DefaultSandboxPalPlussRetries() []time.Duration {
+	return []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute}
+}
+
+// DefaultSandboxPayOSRetries is the redelivery schedule of Svix, which
+// delivers PayOS's webhooks: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+func DefaultSandboxPayOSRetries() []time.Duration {
+	return []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+}
+
+// Sandbox is a pair of real HTTP servers on loopback that behave like the
+// PalPluss and PayOS APIs as their documents describe them: authentication,
+// validation with the providers' own error codes and bodies, wallets that
+// move, idempotency, asynchronous settlement, webhooks, lookups, rate
+// limits, and injectable network faults. The package documentation lists
+// what it does in full, with the magic values that choose an outcome.
+//
+// A Sandbox is safe for concurrent use. Close it when done: Close stops the
+// servers and every goroutine the Sandbox started.
+//
+//	s := payouttest.NewSandbox()
+//	t.Cleanup(s.Close)
+//	client, _ := palpluss.New(s.PalPlussAPIKey(), payout.WithBaseURL(s.PalPlussURL()))
+type Sandbox struct {
+	cfg sandboxConfig
+	log *slog.Logger
+
+	palpluss *palplussState
+	payos    *payosState
+
+	servers  []*httptest.Server
+	palURL   string
+	payosURL string
+
+	fault  atomic.Pointer[FaultFunc]
+	faults sandboxFaultCounts
+	limits map[string]*sandboxLimiter
+
+	hooks *sandboxWebhooks
+	bg    sandboxGroup
+
+	closeOnce sync.Once
+}
+
+// SandboxOption configures a Sandbox; pass them to NewSandbox or
+// StartSandbox.
+type SandboxOption func(*sandboxConfig)
+
+type sandboxConfig struct {
+	settleDelay time.Duration
+
+	palKey       string
+	b2c, service money.Amount
+	fee          func(money.Amount) money.Amount
+	snake        bool
+
+	payosMerchant, payosSecret string
+	payosWebhookSecret         string
+	payosWebhookURL            string
+	tokenTTL                   time.Duration
+
+	rateN   int
+	ratePer time.Duration
+
+	palRetries, payosRetries []time.Duration
+	webhookTimeout           time.Duration
+
+	logger *slog.Logger
+
+	sharedAddr, palAddr, payosAddr string
+
+	fault FaultFunc
+
+	errs []error
+}
+
+func (c *sandboxConfig) fail(format string, args ...any) {
+	c.errs = append(c.errs, fmt.Errorf("payouttest: "+format, args...))
+}
+
+// WithSandboxSettleDelay makes payouts settle on their own: a payout moves
+// to processing after d/2 and to its final status after d (a failed
+// PalPluss payout is reversed d/2 later). With 0, the default, payouts
+// settle only when told, by Settle, SettleAs or SettleAll, which keeps tests
+// deterministic.
+func WithSandboxSettleDelay(d time.Duration) SandboxOption {
+	return func(c *sandboxConfig) {
+		if d < 0 {
+			c.fail("WithSandboxSettleDelay: negative delay %v", d)
+			return
+		}
+		c.settleDelay = d
+	}
+}
+
+// WithPalPlussAPIKey sets the API key the PalPluss side accepts (default
+// DefaultSandboxPalPlussAPIKey).
+func WithPalPlussAPIKey(key string) SandboxOption {
+	return func(c *sandboxConfig) {
+		if key == "" || strings.ContainsAny(key, ": \t\r\n") {
+			c.fail("WithPalPlussAPIKey: the key must be non-empty, without spaces or colons")
+			return
+		}
+		c.palKey = key
+	}
+}
+
+// WithPalPlussBalances sets the starting balances of the PalPluss B2C
+// wallet, which pays the recipients, and of the service wallet, which pays
+// the fees. Both must be KES. The defaults are KES 10,000,000 and
+// KES 1,000,000, enough for any test that does not test the wallets.
+func WithPalPlussBalances(b2c, service money.Amount) SandboxOption {
+	return func(c *sandboxConfig) {
+		if b2c.Currency != money.KES || service.Currency != money.KES || b2c.IsNegative() || service.IsNegative() {
+			c.fail("WithPalPlussBalances: balances must be non-negative KES amounts, got %s and %s", b2c, service)
+			return
+		}
+		c.b2c, c.service = b2c, service
+	}
+}
+
+// WithPalPlussFee sets what PalPluss charges the service wallet for a
+// payout of amount (default a flat KES 15). fee must return a
+// non-negative KES amount; return KES 0 to model a tenant with no pricing
+// rule.
+func WithPalPlussFee(fee func(amount money.Amount) money.Amount) SandboxOption {
+	return func(c *sandboxConfig) {
+		if fee == nil {
+			c.fail("WithPalPlussFee: nil fee function")
+			return
+		}
+		c.fee = fee
+	}
+}
+
+// WithPalPlussSnakeCase makes the PalPluss transaction endpoints answer with
+// the snake_case field names of the provider's OpenAPI contract
+// (transaction_id, phone_number, next_cursor...) instead of the camelCase
+// of its documentation pages (transactionId, phone, nextCursor...). A real
+// client must read both; run its tests against both.
+func WithPalPlussSnakeCase() SandboxOption {
+	return func(c *sandboxConfig) { c.snake = true }
+}
+
+// WithPayOSCredentials sets the merchant id and client secret the PayOS
+// token endpoint accepts (defaults DefaultSandboxPayOSMerchantID and
+// DefaultSandboxPayOSClientSecret).
+func WithPayOSCredentials(merchantID, clientSecret string) SandboxOption {
+	return func(c *sandboxConfig) {
+		if merchantID == "" || clientSecret == "" {
+			c.fail("WithPayOSCredentials: merchant id and client secret are required")
+			return
+		}
+		c.payosMerchant, c.payosSecret = merchantID, clientSecret
+	}
+}
+
+// WithPayOSWebhookSecret sets the Standard Webhooks secret ("whsec_" and
+// base64) PayOS webhooks are signed with (default
+// DefaultSandboxPayOSWebhookSecret).
+func WithPayOSWebhookSecret(secret string) SandboxOption {
+	return func(c *sandboxConfig) {
+		if !strings.HasPrefix(secret, "whsec_") {
+			c.fail(`WithPayOSWebhookSecret: the secret must start with "whsec_"`)
+			return
+		}
+		if _, err := webhook.NewStandardVerifier(secret); err != nil {
+			c.fail("WithPayOSWebhookSecret: %v", err)
+			return
+		}
+		c.payosWebhookSecret = secret
+	}
+}
+
+// WithPayOSWebhookURL sets the endpoint PayOS webhooks are delivered to.
+// PayOS's payout request has no callback URL: the merchant configures one
+// endpoint in the PayOS dashboard, which this models. Without it (and
+// without SetPayOSWebhookURL) no PayOS webhook is sent.
+func WithPayOSWebhookURL(url string) SandboxOption {
+	return func(c *sandboxConfig) {
+		if err := sandboxCheckURL(url); err != nil {
+			c.fail("WithPayOSWebhookURL: %v", err)
+			return
+		}
+		c.payosWebhookURL = url
+	}
+}
+
+// WithPayOSTokenTTL sets how long a PayOS access token is valid (default
+// one hour). The token response's expiresIn is the TTL in whole seconds,
+// rounded up, so a test can use a TTL of milliseconds to exercise expiry.
+func WithPayOSTokenTTL(d time.Duration) SandboxOption {
+	return func(c *sandboxConfig) {
+		if d <= 0 {
+			c.fail("WithPayOSTokenTTL: %v is not positive", d)
+			return
+		}
+		c.tokenTTL = d
+	}
+}
+
+// WithSandboxRateLimit limits each provider to n requests per window per,
+// counted from the first request of a window. PalPluss documents 60 per
+// minute: WithSandboxRateLimit(60, time.Minute). Over the limit a request
+// is answered 429 with Retry-After (seconds until the window ends) and
+// changes nothing. While the limit is on, every PalPluss response carries
+// x-ratelimit-limit, x-ratelimit-remaining and x-ratelimit-reset (unix
+// seconds), as the provider documents. Off by default.
+func WithSandboxRateLimit(n int, per time.Duration) SandboxOption {
+	return func(c *sandboxConfig) {
+		if n <= 0 || per <= 0 {
+			c.fail("WithSandboxRateLimit: need n > 0 and per > 0, got %d, %v", n, per)
+			return
+		}
+		c.rateN, c.ratePer = n, per
+	}
+}
+
+// WithSandboxWebhookRetries sets, for both providers, the waits between
+// redeliveries of a webhook the receiver did not answer with a 2xx: one
+// first delivery, then one more per entry. Tests use milliseconds. The
+// defaults are DefaultSandboxPalPlussRetries and
+// DefaultSandboxPayOSRetries; with no argument, failed deliveries are not
+// repeated.
+func WithSandboxWebhookRetries(waits ...time.Duration) SandboxOption {
+	return func(c *sandboxConfig) {
+		for _, w := range waits {
+			if w < 0 {
+				c.fail("WithSandboxWebhookRetries: negative wait %v", w)
+				return
+			}
+		}
+		c.palRetries = append([]time.Duration{}, waits...)
+		c.payosRetries = append([]time.Duration{}, waits...)
+	}
+}
+
+// WithSandboxWebhookTimeout bounds each webhook delivery attempt (default
+// 30 s, PalPluss's documented limit); a receiver slower than that counts as
+// a failed delivery.
+func WithSandboxWebhookTimeout(d time.Duration) SandboxOption {
+	return func(c *sandboxConfig) {
+		if d <= 0 {
+			c.fail("WithSandboxWebhookTimeout: %v is not positive", d)
+			return
+		}
+		c.webhookTimeout = d
+	}
+}
+
+// WithSandboxLogger sends the Sandbox's log lines (requests, faults,
+// settlements, deliveries) to l. By default it logs nothing.
+func WithSandboxLogger(l *slog.Logger) SandboxOption {
+	return func(c *sandboxConfig) { c.logger = l }
+}
+
+// WithSandboxAddr serves both providers on one listener at addr
+// ("127.0.0.1:8080"). Their paths do not collide: PalPluss answers under
+// /v1, PayOS under /api/v1. PalPlussURL is then "http://addr/v1" and
+// PayOSURL "http://addr".
+func WithSandboxAddr(addr string) SandboxOption {
+	return func(c *sandboxConfig) {
+		c.sharedAddr, c.palAddr, c.payosAddr = addr, "", ""
+	}
+}
+
+// WithSandboxAddrs serves PalPluss on a listener at palpluss and PayOS on
+// one at payos, as two hosts, which is the default with ports chosen by the
+// system on 127.0.0.1.
+func WithSandboxAddrs(palpluss, payos string) SandboxOption {
+	return func(c *sandboxConfig) {
+		c.sharedAddr, c.palAddr, c.payosAddr = "", palpluss, payos
+	}
+}
+
+// WithSandboxFault installs a fault hook from the start, as SetFault does.
+func WithSandboxFault(f FaultFunc) SandboxOption {
+	return func(c *sandboxConfig) { c.fault = f }
+}
+
+// NewSandbox starts a Sandbox, with both servers listening on 127.0.0.1,
+// and panics if it cannot (an invalid option, an address in use), like
+// httptest.NewServer. Use StartSandbox to get the error instead.
+func NewSandbox(opts ...SandboxOption) *Sandbox {
+	s, err := StartSandbox(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// StartSandbox starts a Sandbox like NewSandbox and returns an error,
+// instead of panicking, when an option is invalid or a listener cannot be
+// opened.
+func StartSandbox(opts ...SandboxOption) (*Sandbox, error) {
+	cfg := sandboxConfig{
+		palKey:             DefaultSandboxPalPlussAPIKey,
+		b2c:                money.New(10_000_000_00, money.KES),
+		service:            money.New(1_000_000_00, money.KES),
+		fee:                func(money.Amount) money.Amount { return money.New(DefaultSandboxPalPlussFee, money.KES) },
+		payosMerchant:      DefaultSandboxPayOSMerchantID,
+		payosSecret:        DefaultSandboxPayOSClientSecret,
+		payosWebhookSecret: DefaultSandboxPayOSWebhookSecret,
+		tokenTTL:           DefaultSandboxTokenTTL,
+		palRetries:         DefaultSandboxPalPlussRetries(),
+		payosRetries:       DefaultSandboxPayOSRetries(),
+		webhookTimeout:     DefaultSandboxWebhookTimeout,
+		palAddr:            "127.0.0.1:0",
+		payosAddr:          "127.0.0.1:0",
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if err := errors.Join(cfg.errs...); err != nil {
+		return nil, err
+	}
+	log := cfg.logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Sandbox{cfg: cfg, log: log, limits: map[string]*sandboxLimiter{}}
+	s.bg.init()
+	s.palpluss = newPalPlussState(s)
+	s.payos = newPayOSState(s)
+	s.hooks = newSandboxWebhooks(s)
+	if cfg.fault != nil {
+		s.SetFault(cfg.fault)
+	}
+	if cfg.rateN > 0 {
+		s.limits[SandboxPalPluss] = &sandboxLimiter{n: cfg.rateN, per: cfg.ratePer}
+		s.limits[SandboxPayOS] = &sandboxLimiter{n: cfg.rateN, per: cfg.ratePer}
+	}
+	pal := s.middleware(SandboxPalPluss, s.palpluss.routes())
+	pay := s.middleware(SandboxPayOS, s.payos.routes())
+	if cfg.sharedAddr != "" {
+		both := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				pay.ServeHTTP(w, r)
+				return
+			}
+			pal.ServeHTTP(w, r)
+		})
+		srv, err := sandboxServe(cfg.sharedAddr, both)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.servers = append(s.servers, srv)
+		s.palURL, s.payosURL = srv.URL+"/v1", srv.URL
+	} else {
+		for _, l := range []struct {
+			addr string
+			h    http.Handler
+			url  *string
+			path string
+		}{{cfg.palAddr, pal, &s.palURL, "/v1"}, {cfg.payosAddr, pay, &s.payosURL, ""}} {
+			srv, err := sandboxServe(l.addr, l.h)
+			if err != nil {
+				s.Close()
+				return nil, err
+			}
+			s.servers = append(s.servers, srv)
+			*l.url = srv.URL + l.path
+		}
+	}
+	s.log.Info("payouttest: sandbox started", "palpluss", s.palURL, "payos", s.payosURL)
+	return s, nil
+}
+
+// sandboxServe starts an HTTP/1.1 server for h on a new listener at addr.
+func sandboxServe(addr string, h http.Handler) (*httptest.Server, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("payouttest: listen on %s: %w", addr, err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	_ = srv.Listener.Close()
+	srv.Listener = l
+	srv.Config.ReadHeaderTimeout = 10 * time.Second
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // quiet: no "http: ..." lines on stderr
+	srv.Start()
+	return srv, nil
+}
+
+// Close stops both servers, dropping any connection still open, and stops
+// every settlement timer and webhook delivery, waiting for them: when Close
+// returns, no goroutine of the Sandbox is left. Close is idempotent.
+func (s *Sandbox) Close() {
+	s.closeOnce.Do(func() {
+		s.bg.stop()
+		for _, srv := range s.servers {
+			srv.CloseClientConnections()
+			srv.Close()
+		}
+		s.bg.wait()
+		s.hooks.close()
+		s.log.Info("payouttest: sandbox closed")
+	})
+}
+
+// PalPlussURL is the PalPluss base URL, "/v1" included, as
+// payout.WithBaseURL and the PALPLUSS_BASE_URL variable take it.
+func (s *Sandbox) PalPlussURL() string { return s.palURL }
+
+// PayOSURL is the PayOS base URL, without a path (PayOS's paths start with
+// /api/v1), as payout.WithBaseURL and the PAYOS_BASE_URL variable take it.
+func (s *Sandbox) PayOSURL() string { return s.payosURL }
+
+// PalPlussAPIKey is the API key the PalPluss side accepts.
+func (s *Sandbox) PalPlussAPIKey() string { return s.cfg.palKey }
+
+// PayOSMerchantID is the merchant id the PayOS side accepts.
+func (s *Sandbox) PayOSMerchantID() string { return s.cfg.payosMerchant }
+
+// PayOSClientSecret is the client secret the PayOS token endpoint accepts.
+func (s *Sandbox) PayOSClientSecret() string { return s.cfg.payosSecret }
+
+// PayOSWebhookSecret is the Standard Webhooks secret ("whsec_...") PayOS
+// webhooks are signed with: give it to webhook.NewStandardVerifier.
+func (s *Sandbox) PayOSWebhookSecret() string { return s.cfg.payosWebhookSecret }
+
+// SetPayOSWebhookURL sets (or, with "", clears) the endpoint PayOS webhooks
+// are delivered to, as a merchant does in the PayOS dashboard. It applies
+// to events from then on.
+func (s *Sandbox) SetPayOSWebhookURL(url string) error {
+	if url != "" {
+		if err := sandboxCheckURL(url); err != nil {
+			return fmt.Errorf("payouttest: SetPayOSWebhookURL: %w", err)
+		}
+	}
+	s.payos.mu.Lock()
+	s.payos.webhookURL = url
+	s.payos.mu.Unlock()
+	return nil
+}
+
+// PalPlussBalances returns the current balances of the PalPluss B2C wallet
+// and service (fee) wallet.
+func (s *Sandbox) PalPlussBalances() (b2c, service money.Amount) {
+	p := s.palpluss
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return money.New(p.b2c, money.KES), money.New(p.service, money.KES)
+}
+
+// SetPalPlussBalances replaces the balances of the PalPluss wallets, as a
+// top-up in the dashboard would. Both must be non-negative KES amounts.
+func (s *Sandbox) SetPalPlussBalances(b2c, service money.Amount) error {
+	if b2c.Currency != money.KES || service.Currency != money.KES || b2c.IsNegative() || service.IsNegative() {
+		return fmt.Errorf("payouttest: SetPalPlussBalances: balances must be non-negative KES amounts, got %s and %s", b2c, service)
+	}
+	p := s.palpluss
+	p.mu.Lock()
+	p.b2c, p.service = b2c.Minor, service.Minor
+	p.mu.Unlock()
+	return nil
+}
+
+// sandboxCheckURL accepts an absolute http or https URL. Unlike the real
+// providers, which require https, the Sandbox also delivers to plain http,
+// so that tests can receive on an httptest server.
+func sandboxCheckURL(u string) error {
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return fmt.Errorf("%q is not an absolute http(s) URL", u)
+	}
+	if _, err := http.NewRequest(http.MethodPost, u, nil); err != nil {
+		return fmt.Errorf("%q is not a valid URL", u)
+	}
+	return nil
+}
+
+// sandboxGroup tracks the Sandbox's background goroutines (settlement
+// timers and webhook deliveries) so that Close can stop and wait for them.
+type sandboxGroup struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func (g *sandboxGroup) init() { g.ctx, g.cancel = context.WithCancel(context.Background()) }
+
+// spawn runs f in a tracked goroutine, unless the group is stopping; f must
+// return soon after ctx is done.
+func (g *sandboxGroup) spawn(f func(ctx context.Context)) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		f(g.ctx)
+	}()
+	return true
+}
+
+// stop refuses new goroutines and cancels the running ones' context.
+func (g *sandboxGroup) stop() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+	g.cancel()
+}
+
+func (g *sandboxGroup) wait() { g.wg.Wait() }
+
+// sandboxSleep waits d or until ctx is done, and reports whether the whole
+// wait elapsed.
+func sandboxSleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
