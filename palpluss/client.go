@@ -18,8 +18,9 @@ import (
 	"github.com/payoutkit/payout/money"
 )
 
-// ProviderName is the value of payout.Payout.Provider, payout.Event.Provider
-// and payout.Error.Provider for everything this package returns.
+// ProviderName is the value of payout.Payout.Provider and
+// payout.Event.Provider, and of payout.Error.Provider for errors that involve
+// PalPluss (errors found before anything is sent have none).
 const ProviderName = "palpluss"
 
 // DefaultBaseURL is PalPluss's documented API base. WithBaseURL and the
@@ -36,14 +37,20 @@ const (
 // RequestsPerMinute is PalPluss's documented rate limit per API key.
 const RequestsPerMinute = 60
 
-// Amount limits of Send. PalPluss pays whole shillings, at least KES 10;
-// it documents no maximum, so the maximum is M-Pesa's per-transaction limit
-// by default and configurable with WithMaxAmount.
+// Amount limits of Send, in whole shillings. PalPluss pays whole
+// shillings, at least KES 10; it documents no maximum, so the maximum is
+// M-Pesa's per-transaction limit by default and configurable with
+// WithMaxAmount.
+const (
+	// MinAmountKES is the smallest payout PalPluss accepts: KES 10.
+	MinAmountKES = 10
+	// DefaultMaxAmountKES is Send's default upper bound: KES 150,000.
+	DefaultMaxAmountKES = 150_000
+)
+
 var (
-	// MinAmount is the smallest payout PalPluss accepts: KES 10.
-	MinAmount = money.New(10_00, money.KES)
-	// DefaultMaxAmount is Send's default upper bound: KES 150,000.
-	DefaultMaxAmount = money.New(150_000_00, money.KES)
+	minAmount        = money.New(MinAmountKES*100, money.KES)
+	defaultMaxAmount = money.New(DefaultMaxAmountKES*100, money.KES)
 )
 
 // Client is a PalPluss client. It implements payout.Client and adds what
@@ -65,8 +72,8 @@ var _ payout.Client = (*Client)(nil)
 type maxAmountKey struct{}
 
 // WithMaxAmount sets the largest amount Send accepts (default
-// DefaultMaxAmount, KES 150,000). It must be whole shillings and at least
-// MinAmount.
+// DefaultMaxAmountKES, KES 150,000). It must be KES, whole shillings and at
+// least MinAmountKES.
 func WithMaxAmount(max money.Amount) payout.Option {
 	return func(c *payout.Config) {
 		if max.Currency != money.KES {
@@ -77,8 +84,8 @@ func WithMaxAmount(max money.Amount) payout.Option {
 			c.Fail(fmt.Errorf("palpluss: WithMaxAmount: %s is not whole shillings", max))
 			return
 		}
-		if max.Minor < MinAmount.Minor {
-			c.Fail(fmt.Errorf("palpluss: WithMaxAmount: %s is below the minimum %s", max, MinAmount))
+		if max.Minor < minAmount.Minor {
+			c.Fail(fmt.Errorf("palpluss: WithMaxAmount: %s is below the minimum %s", max, minAmount))
 			return
 		}
 		c.SetExtension(maxAmountKey{}, max)
@@ -108,7 +115,7 @@ func New(apiKey string, opts ...payout.Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("palpluss: %w", err)
 	}
-	max := DefaultMaxAmount
+	max := defaultMaxAmount
 	if v, ok := cfg.Extension(maxAmountKey{}); ok {
 		max = v.(money.Amount)
 	}

@@ -34,14 +34,29 @@
 //
 // # Errors
 //
-// Every documented error code maps to a payout.Code (see errors.go's table:
-// INSUFFICIENT_FUNDS is payout.ErrInsufficientFunds,
-// INSUFFICIENT_SERVICE_BALANCE payout.ErrInsufficientFeeBalance,
-// KYC_NOT_VERIFIED payout.ErrForbidden, RATE_LIMIT_EXCEEDED
-// payout.ErrRateLimited with RetryAfter, ...), keeping the raw code, the
-// HTTP status and PalPluss's requestId in the *payout.Error. An unknown code
-// maps by HTTP status; a body that is not JSON (a proxy's HTML page) still
-// gives a typed error. A 2xx answer with "success": false is an error too.
+// Every documented error code maps to a payout.Code, keeping the raw code
+// (Error.ProviderCode), the HTTP status and PalPluss's requestId in the
+// *payout.Error:
+//
+//	401 AUTH_HEADER_INVALID, INVALID_API_KEY, TENANT_INACTIVE  unauthorized
+//	403 ACCOUNT_INACTIVE, KYC_NOT_VERIFIED                     forbidden
+//	400 INVALID_PHONE                                          invalid recipient
+//	400 CHANNEL_NOT_FOUND, INVALID_IDEMPOTENCY_KEY,
+//	    INVALID_CURSOR, INVALID_UUID, UNSUPPORTED_CURRENCY     invalid request
+//	402 INSUFFICIENT_SERVICE_BALANCE                           insufficient fee balance
+//	404 CREDENTIAL_NOT_FOUND, TRANSACTION_NOT_FOUND,
+//	    WALLET_NOT_FOUND                                       not found
+//	409 INSUFFICIENT_FUNDS                                     insufficient funds
+//	409 WALLET_INACTIVE, CREDENTIAL_INACTIVE                   forbidden (account state)
+//	429 RATE_LIMIT_EXCEEDED                                    rate limited, with RetryAfter
+//	500 PLATFORM_CREDENTIALS_NOT_CONFIGURED                    provider error
+//
+// Codes match case-insensitively. An undocumented code maps by HTTP status
+// (400/422 invalid request, 401 unauthorized, 402 insufficient fee balance,
+// 403 forbidden, 404 not found, 409 conflict, 429 rate limited, 5xx provider
+// error); a body that is not JSON (a proxy's HTML page) still gives a typed
+// error with the status. A 2xx answer with "success": false is an error
+// too (an undocumented code there is a provider error).
 //
 // Retries follow package payout's rules: 429 waits out Retry-After, 5xx and
 // network errors are retried with the same Idempotency-Key, and a wait ends

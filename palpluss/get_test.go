@@ -182,7 +182,7 @@ func TestGetUnreadableAnswers(t *testing.T) {
 
 func TestGetChecksTheIDLocally(t *testing.T) {
 	m := newMock(t)
-	for _, id := range []string{"", "123", "../wallets/service/balance", txID + "0", strings.Replace(txID, "-", "_", 1), "2f9c1e77-0000-0000-0000-00000000000g"} {
+	for _, id := range []string{"", "123", "../wallets/service/balance", txID + "0", strings.Replace(txID, "-", "_", 1), "2f9c1e77-0000-0000-0000-00000000000g", "2f9c1e77-0000-0000-0000-0000000000-1", "{2f9c1e77-0000-0000-0000-000000000001}"} {
 		_, err := m.client.Get(context.Background(), id)
 		var pe *payout.Error
 		require.ErrorAs(t, err, &pe, id)
@@ -191,10 +191,11 @@ func TestGetChecksTheIDLocally(t *testing.T) {
 	}
 	assert.Empty(t, m.all())
 
-	upper := strings.ToUpper("2f9c1e77-abcd-0000-0000-00000000000a")
-	m.on(http.MethodGet, baseURL+"/transactions/"+upper, reply(200, fixture(t, "transaction_get_camel.json")))
-	_, err := m.client.Get(context.Background(), upper)
-	require.NoError(t, err, "upper-case hex is a UUID too")
+	for _, id := range []string{strings.ToUpper("2f9c1e77-abcd-0000-0000-00000000000a"), "2f9c1e77000000000000000000000001"} {
+		m.on(http.MethodGet, baseURL+"/transactions/"+id, reply(200, fixture(t, "transaction_get_camel.json")))
+		_, err := m.client.Get(context.Background(), id)
+		require.NoError(t, err, "%s is a UUID too", id)
+	}
 }
 
 func TestGetNotFound(t *testing.T) {

@@ -95,8 +95,8 @@ func (c *Client) validate(req payout.Request) (*payoutBody, error) {
 	if err != nil {
 		return nil, invalid("amount", "M-Pesa pays whole shillings only, got %s", req.Amount)
 	}
-	if req.Amount.Minor < MinAmount.Minor {
-		return nil, invalid("amount", "%s is below PalPluss's minimum of %s", req.Amount, MinAmount)
+	if req.Amount.Minor < minAmount.Minor {
+		return nil, invalid("amount", "%s is below PalPluss's minimum of %s", req.Amount, minAmount)
 	}
 	if req.Amount.Minor > c.maxAmount.Minor {
 		return nil, invalid("amount", "%s is above the maximum of %s", req.Amount, c.maxAmount)
@@ -122,8 +122,8 @@ func (c *Client) validate(req payout.Request) (*payoutBody, error) {
 // Get.
 //
 // Before anything is sent, req must pass payout.Request.Validate and
-// PalPluss's rules: amount in KES, whole shillings, from MinAmount (KES 10)
-// to the maximum (WithMaxAmount, default KES 150,000); reference at most
+// PalPluss's rules: amount in KES, whole shillings, from KES 10
+// (MinAmountKES) to the maximum (WithMaxAmount, default KES 150,000); reference at most
 // 120 characters, description at most 255; callback URL https.
 // Recipient.Name and Sender are not sent: PalPluss's B2C call has no place
 // for them. The phone is sent in the national form "07XXXXXXXX".
@@ -225,9 +225,9 @@ func (c *Client) readSend(resp *httpx.Response, req payout.Request) (*payout.Pay
 
 // Get returns PalPluss's current record of the transaction with the given
 // id (GET /transactions/{id}), in either of the provider's spellings. The id
-// must be a UUID (any case); anything else is refused before sending, as
-// PalPluss would refuse it (INVALID_UUID). An unknown id is
-// payout.ErrNotFound.
+// must be a UUID (hex digits of any case, with or without dashes); anything
+// else is refused before sending (Field "id"), as PalPluss would refuse it
+// with INVALID_UUID. An unknown id is payout.ErrNotFound.
 func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
 	if !isUUID(id) {
 		return nil, payout.InvalidField("id", "must be a PalPluss transaction id (a UUID), got %d characters", len(id))
@@ -262,23 +262,26 @@ func (c *Client) unreadable(resp *httpx.Response, what string, cause error) erro
 		RequestID: c.eng.Redactor().String(resp.Header.Get("X-Request-Id")), Message: "PalPluss's answer with " + what + " could not be read", Err: cause}
 }
 
-// isUUID reports whether s is a UUID in its canonical 8-4-4-4-12 form, hex
-// digits of either case.
+// isUUID reports whether s is a UUID: the canonical 8-4-4-4-12 form or 32
+// bare hex digits, of either case. PalPluss is the judge of anything finer
+// (it answers INVALID_UUID); this check only spares a request that cannot
+// succeed.
 func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
+	switch len(s) {
+	case 32:
+		return isHex(s)
+	case 36:
+		return s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' &&
+			isHex(s[:8]) && isHex(s[9:13]) && isHex(s[14:18]) && isHex(s[19:23]) && isHex(s[24:])
 	}
+	return false
+}
+
+func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
 		}
 	}
 	return true

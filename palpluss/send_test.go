@@ -115,7 +115,7 @@ func TestSendValidatesBeforeSending(t *testing.T) {
 }
 
 func TestSendAcceptsLimits(t *testing.T) {
-	for _, a := range []money.Amount{MinAmount, DefaultMaxAmount, money.New(1234_00, money.KES)} {
+	for _, a := range []money.Amount{money.New(MinAmountKES*100, money.KES), money.New(DefaultMaxAmountKES*100, money.KES), money.New(1234_00, money.KES)} {
 		m := newMock(t)
 		m.on(http.MethodPost, payoutsURL, reply(200, fixture(t, "b2c_payout_response.json")))
 		req := fixtureRequest()
@@ -397,3 +397,24 @@ func TestSendFillsWhatTheAnswerLacks(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestSendTimeoutAfterWritingIsUnknownOutcome(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		select { // a provider that takes too long to answer
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	}))
+	defer srv.Close()
+	c, err := New(testKey, payout.WithBaseURL(srv.URL+"/v1"), payout.WithTimeout(50*time.Millisecond),
+		payout.WithMaxRetries(1), payout.WithRetryWait(time.Millisecond, 2*time.Millisecond))
+	require.NoError(t, err)
+	_, err = c.Send(context.Background(), fixtureRequest())
+	require.ErrorIs(t, err, payout.ErrOutcomeUnknown)
+	var pe *payout.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "WD-2024-001", pe.Reference)
+	assert.Equal(t, int32(2), calls.Load(), "retried once with the same key")
+}

@@ -132,7 +132,7 @@ func TestTransactionsStopsWithoutCursor(t *testing.T) {
 func TestTransactionsYieldsTheFirstErrorAndStops(t *testing.T) {
 	m := newMock(t)
 	m.on(http.MethodGet, listURL, pager(t, map[string]string{
-		"":   string(envelopeOf(`{"items":[` + item(2, "B", "PENDING") + `],"next_cursor":"bad"}`)),
+		"":    string(envelopeOf(`{"items":[` + item(2, "B", "PENDING") + `],"next_cursor":"bad"}`)),
 		"bad": `{"success":false,"error":{"message":"Invalid cursor","code":"INVALID_CURSOR"}}`,
 	}))
 	var got []string
