@@ -2,6 +2,7 @@ package palpluss
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -402,7 +403,8 @@ func TestSendTimeoutAfterWritingIsUnknownOutcome(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
-		select { // a provider that takes too long to answer
+		io.ReadAll(r.Body) // then the server notices the client hanging up
+		select {           // a provider that takes too long to answer
 		case <-r.Context().Done():
 		case <-time.After(5 * time.Second):
 		}
