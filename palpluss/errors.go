@@ -69,7 +69,7 @@ func codeFor(providerCode string) payout.Code {
 // the top level, and a member of an unexpected type is ignored rather than
 // failing the whole body.
 type wireError struct {
-	Success        *bool           `json:"success"`
+	Success        json.RawMessage `json:"success"`
 	Error          json.RawMessage `json:"error"`
 	Message        json.RawMessage `json:"message"`
 	Code           json.RawMessage `json:"code"`
@@ -82,8 +82,12 @@ type wireErrorDetail struct {
 	Code    json.RawMessage `json:"code"`
 }
 
-// failed reports whether the body says the call failed.
-func (w *wireError) failed() bool { return w.Success != nil && !*w.Success }
+// failed reports whether the body says the call failed: "success" is false
+// (or "false", as some proxies re-encode it).
+func (w *wireError) failed() bool {
+	s := string(bytes.TrimSpace(w.Success))
+	return s == "false" || s == `"false"`
+}
 
 // parse extracts the provider's code, message and request id.
 func (w *wireError) parse() (code, message, requestID string) {

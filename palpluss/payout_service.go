@@ -66,7 +66,9 @@ type payoutBody struct {
 // rules, and builds the wire body. Errors are *payout.Error with Code
 // CodeInvalidRequest (CodeInvalidRecipient for the phone) and Field set.
 func (c *Client) validate(req payout.Request) (*payoutBody, error) {
-	if err := req.Validate(); err != nil {
+	common := req
+	common.Sender = nil // PayOS's KYC record: PalPluss ignores it
+	if err := common.Validate(); err != nil {
 		var pe *payout.Error
 		if errors.As(err, &pe) && pe.Reference == "" && pe.Field != "reference" {
 			cp := *pe
@@ -123,10 +125,11 @@ func (c *Client) validate(req payout.Request) (*payoutBody, error) {
 //
 // Before anything is sent, req must pass payout.Request.Validate and
 // PalPluss's rules: amount in KES, whole shillings, from KES 10
-// (MinAmountKES) to the maximum (WithMaxAmount, default KES 150,000); reference at most
-// 120 characters, description at most 255; callback URL https.
-// Recipient.Name and Sender are not sent: PalPluss's B2C call has no place
-// for them. The phone is sent in the national form "07XXXXXXXX".
+// (MinAmountKES) to the maximum (WithMaxAmount, default KES 150,000);
+// reference at most 120 characters, description at most 255; callback URL
+// https (http only for loopback hosts, for tests). Recipient.Name and Sender
+// are neither sent nor checked: PalPluss's B2C call has no place for them.
+// The phone is sent in the national form "07XXXXXXXX".
 //
 // Every attempt carries the same Idempotency-Key (see IdempotencyKey), so
 // Send retries 5xx answers, network errors and 429 (honouring Retry-After)
@@ -156,7 +159,7 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 	}
 	p, err := c.readSend(resp, req)
 	if err != nil {
-		return nil, err
+		return nil, sendError(err, rec)
 	}
 	c.eng.Logger().LogAttrs(ctx, slog.LevelDebug, "palpluss payout accepted",
 		slog.String("reference", p.Reference), slog.String("id", p.ID),

@@ -130,6 +130,16 @@ func TestSendAcceptsLimits(t *testing.T) {
 	}
 }
 
+func TestSendIgnoresSender(t *testing.T) {
+	m := newMock(t)
+	m.on(http.MethodPost, payoutsURL, reply(200, fixture(t, "b2c_payout_response.json")))
+	req := fixtureRequest()
+	req.Sender = &payout.Sender{FullName: "Incomplete KYC"} // would fail payout.Sender.Validate
+	_, err := m.client.Send(context.Background(), req)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(fixture(t, "b2c_payout_request.json")), string(m.all()[0].Body), "nothing of the sender is sent")
+}
+
 func TestSendFractionalErrorNamesAmount(t *testing.T) {
 	m := newMock(t)
 	req := fixtureRequest()
@@ -383,6 +393,18 @@ func TestSendSuccessFalseIsAnError(t *testing.T) {
 	_, err = m.client.Send(context.Background(), fixtureRequest())
 	require.ErrorIs(t, err, payout.ErrProviderError)
 	assert.Contains(t, err.Error(), "something odd")
+
+	m = newMock(t)
+	m.on(http.MethodPost, payoutsURL, reply(200, []byte(`{"success":"false","error":{"code":"KYC_NOT_VERIFIED","message":"KYC"}}`)))
+	_, err = m.client.Send(context.Background(), fixtureRequest())
+	require.ErrorIs(t, err, payout.ErrForbidden, "a quoted false is false")
+
+	// After an attempt that may have created the payout, an unexplained
+	// failure does not settle it.
+	m = newMock(t)
+	m.on(http.MethodPost, payoutsURL, reply(502, []byte(`{}`)), reply(200, []byte(`{"success":false,"error":{"code":"BUSY"}}`)))
+	_, err = m.client.Send(context.Background(), fixtureRequest())
+	require.ErrorIs(t, err, payout.ErrOutcomeUnknown)
 }
 
 func TestSendFillsWhatTheAnswerLacks(t *testing.T) {

@@ -30,7 +30,7 @@ func decodeEnvelope[T any](body []byte) (*envelope[T], error) {
 	if err := decodeStrict(body, &env); err != nil {
 		return nil, err
 	}
-	if env.Data == nil && env.Success == nil && len(env.Error) == 0 {
+	if env.Data == nil && len(env.Success) == 0 && len(env.Error) == 0 {
 		var t T
 		if err := decodeStrict(body, &t); err != nil {
 			return nil, err
