@@ -74,21 +74,21 @@ type maxAmountKey struct{}
 // WithMaxAmount sets the largest amount Send accepts (default
 // DefaultMaxAmountKES, KES 150,000). It must be KES, whole shillings and at
 // least MinAmountKES.
-func WithMaxAmount(max money.Amount) payout.Option {
+func WithMaxAmount(limit money.Amount) payout.Option {
 	return func(c *payout.Config) {
-		if max.Currency != money.KES {
-			c.Fail(fmt.Errorf("palpluss: WithMaxAmount: %s is not KES", max))
+		if limit.Currency != money.KES {
+			c.Fail(fmt.Errorf("palpluss: WithMaxAmount: %s is not KES", limit))
 			return
 		}
-		if _, err := max.WholeMajor(); err != nil {
-			c.Fail(fmt.Errorf("palpluss: WithMaxAmount: %s is not whole shillings", max))
+		if _, err := limit.WholeMajor(); err != nil {
+			c.Fail(fmt.Errorf("palpluss: WithMaxAmount: %s is not whole shillings", limit))
 			return
 		}
-		if max.Minor < minAmount.Minor {
-			c.Fail(fmt.Errorf("palpluss: WithMaxAmount: %s is below the minimum %s", max, minAmount))
+		if limit.Minor < minAmount.Minor {
+			c.Fail(fmt.Errorf("palpluss: WithMaxAmount: %s is below the minimum %s", limit, minAmount))
 			return
 		}
-		c.SetExtension(maxAmountKey{}, max)
+		c.SetExtension(maxAmountKey{}, limit)
 	}
 }
 
@@ -115,9 +115,9 @@ func New(apiKey string, opts ...payout.Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("palpluss: %w", err)
 	}
-	max := defaultMaxAmount
+	maxAmount := defaultMaxAmount
 	if v, ok := cfg.Extension(maxAmountKey{}); ok {
-		max = v.(money.Amount)
+		maxAmount = v.(money.Amount)
 	}
 
 	rate := &rateState{}
@@ -144,7 +144,7 @@ func New(apiKey string, opts ...payout.Option) (*Client, error) {
 	if base == "" {
 		base = DefaultBaseURL
 	}
-	c := &Client{baseURL: strings.TrimRight(base, "/"), maxAmount: max, rate: rate}
+	c := &Client{baseURL: strings.TrimRight(base, "/"), maxAmount: maxAmount, rate: rate}
 	c.eng = httpx.New(ProviderName, DefaultBaseURL, cfg, red, httpx.Hooks{
 		Authorize: func(_ context.Context, r *http.Request) error {
 			r.Header.Set("Authorization", header)
