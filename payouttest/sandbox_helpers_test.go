@@ -57,7 +57,14 @@ func call(t *testing.T, method, url string, header map[string]string, body any) 
 	return resp
 }
 
+// try sends one request with a fresh testClient.
 func try(method, url string, header map[string]string, body any) (response, error) {
+	return tryWith(testClient(), method, url, header, body)
+}
+
+// tryWith sends one request with c and returns what arrived, even when
+// reading the body failed.
+func tryWith(c *http.Client, method, url string, header map[string]string, body any) (response, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -82,7 +89,7 @@ func try(method, url string, header map[string]string, body any) (response, erro
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := testClient().Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		return response{}, err
 	}

@@ -137,7 +137,7 @@ func TestPalPlussValidation(t *testing.T) {
 
 func TestPalPlussBalancesMove(t *testing.T) {
 	s := newTestSandbox(t,
-		WithPalPlussBalances(money.New(1_000_00, money.KES), money.New(5_00, money.KES)), // KES 1,000 and KES 5
+		WithPalPlussBalances(money.New(1_000_00, money.KES), money.New(5_00, money.KES)),                // KES 1,000 and KES 5
 		WithPalPlussFee(func(a money.Amount) money.Amount { return money.New(a.Minor/100, money.KES) }), // 1%
 	)
 	ok := palCreate(t, s, palPayout(300, "0712345678", "B-1"))

@@ -207,7 +207,9 @@ type payosRequest struct {
 // payosValidator collects class-validator style messages.
 type payosValidator struct{ msgs []string }
 
-func (v *payosValidator) fail(format string, args ...any) { v.msgs = append(v.msgs, fmt.Sprintf(format, args...)) }
+func (v *payosValidator) fail(format string, args ...any) {
+	v.msgs = append(v.msgs, fmt.Sprintf(format, args...))
+}
 
 // object reads a nested object; a required one that is missing is
 // reported.
