@@ -33,9 +33,11 @@
 //     INSUFFICIENT_SERVICE_BALANCE when short). The fee is never refunded;
 //     a failed payout goes FAILED then REVERSED, which credits the amount
 //     back. See WithPalPlussBalances, WithPalPlussFee, PalPlussBalances.
-//   - Idempotency-Key: a key seen before gets the original response again,
-//     byte for byte (same transactionId), and creates nothing. A repeated
-//     reference without a key creates a second payout, as on the real API.
+//   - Idempotency-Key: a key seen with an accepted payout gets the original
+//     response again, byte for byte (same transactionId), and creates
+//     nothing. A refused request (400, 402, 409) is not remembered, so it
+//     may be retried with the same key. A repeated reference without a key
+//     creates a second payout: the real API does not refuse one either.
 //   - Statuses: PENDING, PROCESSING, then SUCCESS (with an M-Pesa receipt
 //     and result code "0") or FAILED then REVERSED.
 //   - Webhooks: POSTed, unsigned, to the payout's callbackUrl on SUCCESS,
@@ -62,9 +64,10 @@
 //     YYYY-MM-DD) and answers 400 {"message":[...],"error":"Bad Request",
 //     "statusCode":400} listing every problem. A repeated merchantReference
 //     gets 422 DUPLICATE_MERCHANT_REFERENCE and creates nothing. An
-//     Idempotency-Key seen before with the same body (compared as JSON)
-//     gets the original response; with another body, 422
-//     IDEMPOTENCY_CONFLICT. Success is 200 with status RECEIVED.
+//     Idempotency-Key seen before with an accepted payout and the same body
+//     (compared as JSON) gets the original response; with another body, 422
+//     IDEMPOTENCY_CONFLICT. Success is 200 (the status is undocumented)
+//     with status RECEIVED.
 //   - GET /payout/{id} (404 if unknown), GET /payout/search?merchantIds=
 //     &merchantReference= (a JSON array, empty if nothing matches; 400
 //     without both parameters).

@@ -189,8 +189,10 @@ func (c *sandboxFaultCounts) add(provider string, k FaultKind) {
 // FaultChance is one entry of a RandomFaults table: Fault, with probability
 // P (0 to 1).
 type FaultChance struct {
+	// Fault is the fault to inject.
 	Fault Fault
-	P     float64
+	// P is the probability of injecting it into a request, from 0 to 1.
+	P float64
 }
 
 // RandomFaults returns a FaultFunc that injects each fault of chances with
@@ -247,14 +249,17 @@ type sandboxRecorder struct {
 	body   bytes.Buffer
 }
 
+// Header returns the recorded response's header map.
 func (r *sandboxRecorder) Header() http.Header { return r.header }
 
+// WriteHeader records the first status written.
 func (r *sandboxRecorder) WriteHeader(status int) {
 	if r.status == 0 {
 		r.status = status
 	}
 }
 
+// Write records body bytes, and status 200 if none was written.
 func (r *sandboxRecorder) Write(b []byte) (int, error) {
 	r.WriteHeader(http.StatusOK)
 	return r.body.Write(b)
