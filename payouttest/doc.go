@@ -1,5 +1,11 @@
 // Package payouttest helps test code that sends payouts with this module.
 //
+// Fake is an in-memory payout.Client with scripted outcomes, for unit tests
+// of code that pays through the payout.Client interface. Sandbox is the
+// integration double: real HTTP servers that speak the providers' APIs, for
+// tests of the adapters, of webhook receivers and of services in any
+// language.
+//
 // # Sandbox
 //
 // Sandbox runs real HTTP servers on loopback that behave like the PalPluss
@@ -45,8 +51,10 @@
 //     "transaction.success"|"transaction.failed"|"transaction.updated",
 //     "transaction":{snake_case}}), redelivered after a non-2xx answer on
 //     the documented schedule (WithSandboxWebhookRetries to shorten it).
-//   - Transactions answer in camelCase as the docs show them, or in the
-//     OpenAPI contract's snake_case with WithPalPlussSnakeCase.
+//   - Transactions answer in camelCase as the docs show them (a list is
+//     {"items","nextCursor"}), or in the OpenAPI contract's snake_case
+//     with WithPalPlussSnakeCase ({"items","next_cursor"}). Cursors are
+//     opaque base64; a forged one gets 400 INVALID_CURSOR.
 //
 // PayOS (base PayOSURL(); paths under /api/v1):
 //
