@@ -119,7 +119,9 @@ func TestFaultsAfterProcessingCreateOnce(t *testing.T) {
 				ref := sd.name + "-after-" + f.String()
 				s.SetFault(faultOnHeader(f))
 				c := testClient()
-				c.Timeout = 200 * time.Millisecond
+				if f.Kind == FaultKindDelay {
+					c.Timeout = 200 * time.Millisecond
+				}
 				r, err := sd.create(c, ref, withFault)
 				switch f.Kind {
 				case FaultKindResetAfterProcess:

@@ -45,9 +45,12 @@ func TestPayOSToken(t *testing.T) {
 }
 
 func TestPayOSBearerRequired(t *testing.T) {
-	s := newTestSandbox(t, WithPayOSTokenTTL(150*time.Millisecond))
-	tok := payosToken(t, s)
+	const ttl = 300 * time.Millisecond
+	s := newTestSandbox(t, WithPayOSTokenTTL(ttl))
 	get := s.PayOSURL() + "/api/v1/payout/search?merchantIds=" + s.PayOSMerchantID() + "&merchantReference=x"
+	issued := time.Now()
+	tok := payosToken(t, s)
+	assert.Equal(t, 200, call(t, "GET", get, bearer(tok), nil).status)
 	for name, h := range map[string]map[string]string{
 		"missing": nil, "basic": {"Authorization": basic("x")}, "unknown": bearer("not-a-token"),
 	} {
@@ -55,9 +58,8 @@ func TestPayOSBearerRequired(t *testing.T) {
 		assert.Equal(t, 401, r.status, name)
 		assert.Equal(t, 401.0, r.json(t)["statusCode"], name)
 	}
-	assert.Equal(t, 200, call(t, "GET", get, bearer(tok), nil).status)
 
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(time.Until(issued.Add(ttl + 50*time.Millisecond)))
 	r := call(t, "GET", get, bearer(tok), nil)
 	assert.Equal(t, 401, r.status, "the token expired")
 	assert.Equal(t, "Access token expired", r.json(t)["message"])
