@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,10 +150,10 @@ type wirePayout struct {
 	Amount                        json.RawMessage   `json:"amount"`
 	Currency                      string            `json:"currency"`
 	Recipient                     *wireRecipientOut `json:"recipient"`
-	CreatedAt                     string            `json:"createdAt"`
-	UpdatedAt                     string            `json:"updatedAt"`
+	CreatedAt                     json.RawMessage   `json:"createdAt"`
+	UpdatedAt                     json.RawMessage   `json:"updatedAt"`
 	AuthState                     *struct {
-		TransitionedAt string `json:"transitionedAt"`
+		TransitionedAt json.RawMessage `json:"transitionedAt"`
 	} `json:"authState"`
 }
 
@@ -162,8 +163,8 @@ type wireMoney struct {
 }
 
 type destinationWire struct {
-	MinorAmount json.Number `json:"minorAmount"`
-	Currency    string      `json:"currency"`
+	MinorAmount json.RawMessage `json:"minorAmount"`
+	Currency    string          `json:"currency"`
 }
 
 type wireRecipientOut struct {
@@ -223,9 +224,9 @@ func (w *wirePayout) toPayout() *payout.Payout {
 }
 
 func (w *wirePayout) amount() money.Amount {
-	if d := w.DestinationValue; d != nil && d.MinorAmount != "" {
+	if d := w.DestinationValue; d != nil {
 		if cur := currency(d.Currency); cur.Valid() {
-			if minor, err := d.MinorAmount.Int64(); err == nil {
+			if minor, err := strconv.ParseInt(unquote(d.MinorAmount), 10, 64); err == nil {
 				return money.New(minor, cur)
 			}
 		}
@@ -251,23 +252,46 @@ func currency(c string) money.Currency {
 // decimalAmount reads a major-unit amount given as a JSON string ("20.00")
 // or number (20.0) through money.Parse, so that it is never a float.
 func decimalAmount(raw json.RawMessage, cur string) (money.Amount, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] == 'n' {
+	s := unquote(raw)
+	if s == "" {
 		return money.Amount{}, false
 	}
-	s := string(raw)
-	if raw[0] == '"' {
-		if json.Unmarshal(raw, &s) != nil {
-			return money.Amount{}, false
-		}
-	}
-	a, err := money.Parse(strings.TrimSpace(s), currency(cur))
+	a, err := money.Parse(s, currency(cur))
 	return a, err == nil
 }
 
-func parseTime(s string) time.Time {
+// unquote returns a JSON scalar's text: a string's content or a number's
+// digits as sent; "" for null, objects and arrays.
+func unquote(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return ""
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return ""
+		}
+		return strings.TrimSpace(s)
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return string(raw)
+	}
+	return ""
+}
+
+// parseTime reads an RFC 3339 string or a number of unix seconds (or
+// milliseconds); anything else is the zero time.
+func parseTime(raw json.RawMessage) time.Time {
+	s := unquote(raw)
 	if s == "" {
 		return time.Time{}
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+		if n > 1e11 {
+			return time.UnixMilli(n).UTC()
+		}
+		return time.Unix(n, 0).UTC()
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05"} {
 		if t, err := time.Parse(layout, s); err == nil {

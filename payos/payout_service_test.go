@@ -560,3 +560,18 @@ func TestSendCancelledAfterWriteIsOutcomeUnknown(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	assert.NotErrorIs(t, err, payout.ErrOutcomeUnknown)
 }
+
+func TestLenientTimestamps(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"createdAt":"2026-03-01T09:11:05.123Z"}`: "2026-03-01T09:11:05Z",
+		`{"createdAt":1772356265}`:                 "2026-03-01T09:11:05Z",
+		`{"createdAt":1772356265000}`:              "2026-03-01T09:11:05Z",
+		`{"createdAt":"2026-03-01 09:11:05"}`:      "2026-03-01T09:11:05Z",
+		`{"createdAt":"yesterday"}`:                "0001-01-01T00:00:00Z",
+		`{"createdAt":{"at":1}}`:                   "0001-01-01T00:00:00Z",
+	} {
+		var w wirePayout
+		require.NoError(t, jsonUnmarshal(body, &w), body)
+		assert.Equal(t, want, w.toPayout().CreatedAt.Truncate(time.Second).Format(time.RFC3339), body)
+	}
+}

@@ -1,0 +1,174 @@
+package payos
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/payoutkit/payout"
+	"github.com/payoutkit/payout/webhook"
+)
+
+func TestParseWebhookFixtures(t *testing.T) {
+	body := fixture(t, "webhook_payout_completed.json")
+	ev, err := ParseWebhook(body)
+	require.NoError(t, err)
+	assert.Equal(t, "payos:"+txID+":COMPLETED", ev.ID)
+	assert.Equal(t, ProviderName, ev.Provider)
+	assert.Equal(t, EventPayoutCompleted, ev.Type)
+	assert.Equal(t, body, []byte(ev.Raw))
+	assert.Equal(t, &payout.Payout{ID: txID, Reference: refIndiv, Provider: ProviderName, Status: payout.StatusSucceeded,
+		ProviderStatus: "COMPLETED", Receipt: "SKL4H7QZ2P"}, ev.Payout)
+
+	ev, err = ParseWebhook(fixture(t, "webhook_payout_failed.json"))
+	require.NoError(t, err, "Svix's {type, data} envelope")
+	assert.Equal(t, EventPayoutFailed, ev.Type)
+	assert.Equal(t, payout.StatusFailed, ev.Payout.Status)
+	assert.Equal(t, "PAYOUT_RECIPIENT_INVALID_ACCOUNT", ev.Payout.FailureCode)
+	assert.Equal(t, "The recipient phone number is not registered with M-Pesa", ev.Payout.FailureMessage)
+	assert.Equal(t, payout.CodeInvalidRecipient, FailureCode(ev.Payout.FailureCode))
+}
+
+func TestParseWebhookTypes(t *testing.T) {
+	for typ, want := range map[string]payout.Status{
+		EventPayoutCompleted: payout.StatusSucceeded, EventPayoutFailed: payout.StatusFailed,
+		EventPayoutErrored: payout.StatusFailed, EventPayoutCancelled: payout.StatusCancelled,
+		EventPayoutExpired: payout.StatusExpired, EventTransactionCompleted: payout.StatusSucceeded,
+		EventTransactionFailed: payout.StatusFailed, EventTransactionErrored: payout.StatusFailed,
+		EventTransactionCancelled: payout.StatusCancelled, EventTransactionExpired: payout.StatusExpired,
+		EventTransactionSettled: payout.StatusSucceeded, "payout.on_hold": payout.StatusPending,
+	} {
+		status := strings.ToUpper(strings.SplitN(typ, ".", 2)[1])
+		body := `{"type":"` + typ + `","payload":{"transactionId":"t1","status":"` + status + `","extra":{"kept":true}}}`
+		ev, err := ParseWebhook([]byte(body))
+		require.NoError(t, err, typ)
+		assert.Equal(t, typ, ev.Type, "types are kept as sent, known or not")
+		assert.Equal(t, want, ev.Payout.Status, typ)
+		assert.Equal(t, status, ev.Payout.ProviderStatus)
+	}
+}
+
+func TestParseWebhookErrors(t *testing.T) {
+	for body, field := range map[string]string{
+		`{"type":"payout.completed"}`:                                  "payload",
+		`{"type":"payout.completed","payload":null,"data":"x"}`:        "payload",
+		`{"type":"payout.completed","payload":[1]}`:                    "payload",
+		`{"type":"payout.completed","payload":{"status":"COMPLETED"}}`: "payload.transactionId",
+		`{"type":"payout.completed","data":{"transactionId":"t"}}`:     "payload.status",
+		`{"payload":{"transactionId":"t","status":"COMPLETED"}}`:       "type",
+		`{"type":"payout.completed","payload":{"transactionId":1}}`:    "payload",
+		`[]`: "",
+		`{"type":"payout.completed","payload":{"transactionId":"t","status"`: "",
+		``: "",
+	} {
+		ev, err := ParseWebhook([]byte(body))
+		assert.Nil(t, ev, body)
+		require.ErrorIs(t, err, ErrInvalidWebhook, body)
+		require.ErrorIs(t, err, payout.ErrInvalidRequest, body)
+		var pe *payout.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, field, pe.Field, body)
+		if field != "" {
+			assert.Contains(t, err.Error(), field)
+		}
+	}
+	big := append([]byte(`{"type":"x","payload":{"transactionId":"t","status":"S","pad":"`), bytes.Repeat([]byte("a"), MaxWebhookBody)...)
+	big = append(big, `"}}`...)
+	_, err := ParseWebhook(big)
+	require.ErrorIs(t, err, ErrInvalidWebhook)
+	assert.Contains(t, err.Error(), "exceeds")
+}
+
+func FuzzParseWebhook(f *testing.F) {
+	for _, name := range []string{"webhook_payout_completed.json", "webhook_payout_failed.json", "get_payout_failed.json"} {
+		f.Add(fixture(f, name))
+	}
+	f.Add([]byte(`{"type":"transaction.settled","data":{"transactionId":"t","currentState":"settled","amount":20.0}}`))
+	f.Add([]byte(`{"type":"","payload":{}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ev, err := ParseWebhook(body)
+		if err != nil {
+			require.Nil(t, ev)
+			require.ErrorIs(t, err, ErrInvalidWebhook)
+			return
+		}
+		require.NotNil(t, ev.Payout)
+		require.NotEmpty(t, ev.Type)
+		require.NotEmpty(t, ev.Payout.ID)
+		require.True(t, strings.HasPrefix(ev.ID, "payos:"+ev.Payout.ID+":"))
+		require.Equal(t, ProviderName, ev.Provider)
+		require.True(t, json.Valid(ev.Raw))
+	})
+}
+
+func TestWebhookHandlerVerifiesAndParses(t *testing.T) {
+	var vec struct {
+		Secret       string            `json:"secret"`
+		Headers      map[string]string `json:"headers"`
+		VerifyAtUnix int64             `json:"verify_at_unix"`
+	}
+	require.NoError(t, json.Unmarshal(fixture(t, "webhook_signature_vector.json"), &vec))
+	body := fixture(t, "webhook_payout_completed.json")
+
+	var mu sync.Mutex
+	var got []payout.Event
+	handle := func(_ context.Context, ev payout.Event) error {
+		mu.Lock()
+		got = append(got, ev)
+		mu.Unlock()
+		return nil
+	}
+	post := func(h http.Handler, hdr http.Header, b []byte) int {
+		r := httptest.NewRequest(http.MethodPost, "/hooks/payos", bytes.NewReader(b))
+		for k, vs := range hdr {
+			r.Header[k] = vs
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+
+	// The documented vector, verified at its own time.
+	v, err := webhook.NewStandardVerifierWithOptions([]string{vec.Secret},
+		webhook.WithClock(func() time.Time { return time.Unix(vec.VerifyAtUnix, 0) }))
+	require.NoError(t, err)
+	h, err := NewWebhookHandler(vec.Secret, handle, webhook.WithVerifier(v))
+	require.NoError(t, err)
+	hdr := http.Header{}
+	for k, val := range vec.Headers {
+		hdr.Set(k, val)
+	}
+	assert.Equal(t, http.StatusOK, post(h, hdr, body))
+	assert.Equal(t, http.StatusOK, post(h, hdr, body), "a redelivery is acknowledged")
+	assert.Equal(t, http.StatusUnauthorized, post(h, hdr, append([]byte(" "), body...)), "a changed body is refused")
+
+	// Signed now, with the default verifier.
+	h, err = NewWebhookHandler(vec.Secret, handle)
+	require.NoError(t, err)
+	signed, err := webhook.Sign(vec.Secret, "msg_now", time.Now(), body)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, post(h, signed, body))
+	assert.Equal(t, http.StatusUnauthorized, post(h, http.Header{}, body))
+	bad, err := webhook.Sign(vec.Secret, "msg_bad", time.Now(), []byte(`{"type":"payout.completed"}`))
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusBadRequest, post(h, bad, []byte(`{"type":"payout.completed"}`)))
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, got, 2, "the redelivery reached handle once")
+	assert.Equal(t, vec.Headers["svix-id"], got[0].ID, "the svix-id is the dedupe key")
+	assert.Equal(t, "msg_now", got[1].ID)
+	assert.Equal(t, payout.StatusSucceeded, got[0].Payout.Status)
+
+	_, err = NewWebhookHandler("not base64!", handle)
+	require.ErrorIs(t, err, webhook.ErrInvalidSecret)
+}
