@@ -122,7 +122,7 @@ func New(apiKey string, opts ...payout.Option) (*Client, error) {
 
 	rate := &rateState{}
 	// Wrap the caller's transport (or the default one) to read the
-	// x-ratelimit-* headers and see what each attempt of a Send met. The
+	// x-ratelimit-* headers. The
 	// caller's *http.Client itself is left untouched.
 	inner := http.DefaultTransport
 	hc := &http.Client{}

@@ -138,7 +138,8 @@ func (c *Client) validate(req payout.Request) (*payoutBody, error) {
 // (retries ran out, the connection dropped, the answer was cut or lacks a
 // transaction id), the error matches payout.ErrOutcomeUnknown and carries
 // the Reference: call Send again with the same Reference to learn the
-// outcome. Because PalPluss replays the original answer for a known key, a
+// outcome. (An answer that arrives unreadable is first asked for once more
+// under the same key, which PalPluss replays.) Because PalPluss replays the original answer for a known key, a
 // definite failure (insufficient funds, say) is repeated as long as the key
 // is remembered: send a corrected payout under a new Reference.
 func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
@@ -146,20 +147,31 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 	if err != nil {
 		return nil, err
 	}
-	ctx, rec := withCallRecord(ctx)
-	resp, err := c.eng.Do(ctx, httpx.Request{
+	call := httpx.Request{
 		Method:         http.MethodPost,
 		Path:           "/b2c/payouts",
 		Body:           body,
 		IdempotencyKey: IdempotencyKey(req.Reference),
 		Reference:      req.Reference,
-	})
-	if err != nil {
-		return nil, sendError(err, rec)
 	}
-	p, err := c.readSend(resp, req)
-	if err != nil {
-		return nil, sendError(err, rec)
+	var p *payout.Payout
+	// An answer that arrives unreadable (cut short, garbled) is asked for
+	// once more: the same Idempotency-Key makes PalPluss replay it.
+	for replay := 0; ; replay++ {
+		resp, err := c.eng.Do(ctx, call)
+		if err != nil {
+			return nil, err // the engine already reports unknown outcomes
+		}
+		p, err = c.readSend(resp, req)
+		if err == nil {
+			break
+		}
+		if replay == 0 && errors.Is(err, payout.ErrOutcomeUnknown) && ctx.Err() == nil {
+			c.eng.Logger().LogAttrs(ctx, slog.LevelInfo, "palpluss payout answer unreadable; asking for its replay",
+				slog.String("reference", req.Reference))
+			continue
+		}
+		return nil, sendError(err, resp.MaybeServed)
 	}
 	c.eng.Logger().LogAttrs(ctx, slog.LevelDebug, "palpluss payout accepted",
 		slog.String("reference", p.Reference), slog.String("id", p.ID),
@@ -167,14 +179,12 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 	return p, nil
 }
 
-// sendError reports a Send whose earlier attempt may have reached PalPluss
-// (a 5xx, a connection lost after writing) and whose last attempt ended on
-// an answer that does not settle the payout (429, an undocumented 409, a
-// provider failure) as an unknown outcome: the engine classifies by the last
-// response only.
-func sendError(err error, rec *callRecord) error {
+// sendError reports an error found inside a 2xx answer (success:false)
+// as an unknown outcome when an earlier attempt may have reached PalPluss
+// and the error settles nothing (rate limit, conflict, provider failure).
+func sendError(err error, maybeServed bool) error {
 	var pe *payout.Error
-	if !errors.As(err, &pe) || !rec.reached.Load() {
+	if !maybeServed || !errors.As(err, &pe) {
 		return err
 	}
 	switch pe.Code {

@@ -1,14 +1,9 @@
 package palpluss
 
 import (
-	"context"
-	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -65,50 +60,17 @@ func (s *rateState) observe(h http.Header) {
 	s.mu.Unlock()
 }
 
-// observer sits between the engine and the caller's transport. It records
-// the rate-limit headers of every response and, for a Send, whether any
-// attempt may have reached PalPluss, which the engine does not report once
-// a later attempt ended on a 4xx.
+// observer sits between the engine and the caller's transport and records
+// the rate-limit headers of every response.
 type observer struct {
 	next http.RoundTripper
 	rate *rateState
 }
 
-type callRecordKey struct{}
-
-// callRecord is what the attempts of one Send met.
-type callRecord struct {
-	reached atomic.Bool // some attempt may have been processed by PalPluss
-}
-
-func withCallRecord(ctx context.Context) (context.Context, *callRecord) {
-	rec := &callRecord{}
-	return context.WithValue(ctx, callRecordKey{}, rec), rec
-}
-
 func (o *observer) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := o.next.RoundTrip(r)
-	if rec, ok := r.Context().Value(callRecordKey{}).(*callRecord); ok {
-		if (err != nil && !neverSent(err)) || (resp != nil && resp.StatusCode >= 500) {
-			rec.reached.Store(true)
-		}
-	}
 	if resp != nil {
 		o.rate.observe(resp.Header)
 	}
 	return resp, err
-}
-
-// neverSent reports errors that prove no byte of the request left: DNS
-// failures and connections that were never established.
-func neverSent(err error) bool {
-	var dnsErr *net.DNSError
-	if errors.As(err, &dnsErr) {
-		return true
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return true
-	}
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH)
 }

@@ -370,9 +370,22 @@ func TestSendUnreadableSuccessIsUnknownOutcome(t *testing.T) {
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, "WD-2024-001", pe.Reference)
 			assert.Equal(t, 200, pe.HTTPStatus)
-			assert.Len(t, m.all(), 1, "a 2xx is not retried")
+			reqs := m.all()
+			require.Len(t, reqs, 2, "an unreadable answer is asked for once more, not more")
+			assert.Equal(t, reqs[0].Header.Get("Idempotency-Key"), reqs[1].Header.Get("Idempotency-Key"), "under the same key, so PalPluss replays it")
+			assert.Equal(t, reqs[0].Body, reqs[1].Body)
 		})
 	}
+}
+
+func TestSendUnreadableSuccessThenReplayIsResolved(t *testing.T) {
+	full := string(fixture(t, "b2c_payout_response.json"))
+	m := newMock(t)
+	m.on(http.MethodPost, payoutsURL, replyRaw(200, "application/json", full[:len(full)/3]), reply(200, []byte(full)))
+	p, err := m.client.Send(context.Background(), fixtureRequest())
+	require.NoError(t, err)
+	assert.Equal(t, txID, p.ID)
+	assert.Len(t, m.all(), 2)
 }
 
 func TestSendSuccessFalseIsAnError(t *testing.T) {

@@ -147,6 +147,11 @@ type Response struct {
 	Body       []byte
 	// Attempts is how many HTTP attempts the call took.
 	Attempts int
+	// MaybeServed reports that an earlier attempt may have been processed
+	// before this answer (it failed with a 5xx or lost its connection after
+	// writing): an adapter that finds an error inside a 2xx answer to a
+	// payout POST must then treat the outcome as unknown.
+	MaybeServed bool
 }
 
 type callKey struct{}
@@ -221,12 +226,12 @@ func (e *Engine) Do(ctx context.Context, r Request) (*Response, error) {
 			code = payout.CodeOutcomeUnknown
 		}
 		return nil, &payout.Error{Code: code, Provider: e.provider, HTTPStatus: resp.StatusCode, Reference: r.Reference,
-			Message: "reading the response body", RequestID: resp.Header.Get("X-Request-Id"), Err: readErr}
+			Message: "reading the response body", RequestID: e.redactor.String(resp.Header.Get("X-Request-Id")), Err: readErr}
 	}
 	if ok {
-		return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Attempts: attempts}, nil
+		return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Attempts: attempts, MaybeServed: maybeServed}, nil
 	}
-	return nil, e.statusError(r, resp.StatusCode, resp.Header, data)
+	return nil, e.statusError(r, resp.StatusCode, resp.Header, data, maybeServed)
 }
 
 // mayCreate reports whether r can change state at the provider (create a
@@ -329,8 +334,12 @@ func (e *Engine) transportError(ctx context.Context, r Request, err error, attem
 }
 
 // statusError turns a non-2xx response into a *payout.Error through the
-// adapter's decoder, then fills what it left out.
-func (e *Engine) statusError(r Request, status int, h http.Header, body []byte) error {
+// adapter's decoder, then fills what it left out. maybeServed says whether
+// an earlier attempt of the call may have been processed: a call that can
+// create a payout and ends on an answer that settles nothing (a 5xx, a 429,
+// an unexplained conflict) then has an unknown outcome, whatever the last
+// answer was.
+func (e *Engine) statusError(r Request, status int, h http.Header, body []byte, maybeServed bool) error {
 	var pe *payout.Error
 	if e.hooks.DecodeError != nil {
 		pe = e.hooks.DecodeError(status, h, body)
@@ -355,13 +364,32 @@ func (e *Engine) statusError(r Request, status int, h http.Header, body []byte) 
 	if pe.Message == "" {
 		pe.Message = http.StatusText(status)
 	}
+	// Whatever the provider sent back is untrusted text that may echo a
+	// credential: clean every field of it.
 	pe.Message = e.redactor.String(pe.Message)
-	// A payout POST that ended on a 5xx may have been processed before the
-	// provider failed: the caller must not treat it as a clean failure.
-	if status >= 500 && mayCreate(r) {
-		pe.Code = payout.CodeOutcomeUnknown
+	pe.RequestID = e.redactor.String(pe.RequestID)
+	pe.ProviderCode = e.redactor.String(pe.ProviderCode)
+	if mayCreate(r) {
+		switch {
+		case status >= 500:
+			// The provider may have created the payout before it failed.
+			pe.Code = payout.CodeOutcomeUnknown
+		case maybeServed && unsettling(pe.Code):
+			pe.Code = payout.CodeOutcomeUnknown
+			pe.Message = "an earlier attempt may have been processed; the last answer was: " + pe.Message
+		}
 	}
 	return pe
+}
+
+// unsettling reports codes that say nothing about whether an earlier
+// attempt of the same call took effect.
+func unsettling(c payout.Code) bool {
+	switch c {
+	case payout.CodeRateLimited, payout.CodeConflict, payout.CodeProviderError, payout.CodeNetwork:
+		return true
+	}
+	return false
 }
 
 // CodeForStatus is the taxonomy's fallback for a status whose body names no
@@ -396,7 +424,7 @@ func (e *Engine) DecodeJSON(resp *Response, v any, reference string) error {
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		return &payout.Error{Code: payout.CodeProviderError, Provider: e.provider, HTTPStatus: resp.StatusCode,
-			Reference: reference, RequestID: resp.Header.Get("X-Request-Id"),
+			Reference: reference, RequestID: e.redactor.String(resp.Header.Get("X-Request-Id")),
 			Message: "the provider's response is not the JSON expected", Err: err}
 	}
 	return nil

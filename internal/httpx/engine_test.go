@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -244,6 +245,43 @@ func TestEngineCancelDuringBackoff(t *testing.T) {
 	})
 }
 
+func TestEngineLastAnswerDoesNotHideAnEarlierPossiblyServedAttempt(t *testing.T) {
+	rateLimited := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "0")
+		status(429, `{"code":"RATE_LIMIT_EXCEEDED"}`)(w, r)
+	}
+	for name, first := range map[string]http.HandlerFunc{"500": status(500, `{}`), "hang-up": hangUp} {
+		t.Run(name, func(t *testing.T) {
+			s := newServer(t, first, rateLimited)
+			e := testEngine(t, s.URL, payout.WithMaxRetries(1))
+			_, err := e.Do(context.Background(), Request{Method: http.MethodPost, Path: "/p", Body: struct{}{}, IdempotencyKey: "K", Reference: "R6"})
+			assert.ErrorIs(t, err, payout.ErrOutcomeUnknown, "the first attempt may have created the payout")
+			var pe *payout.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, 429, pe.HTTPStatus)
+			assert.Equal(t, "RATE_LIMIT_EXCEEDED", pe.ProviderCode)
+		})
+	}
+	t.Run("a GET stays rate limited", func(t *testing.T) {
+		s := newServer(t, status(500, `{}`), rateLimited)
+		e := testEngine(t, s.URL, payout.WithMaxRetries(1))
+		_, err := e.Do(context.Background(), Request{Method: http.MethodGet, Path: "/t"})
+		assert.ErrorIs(t, err, payout.ErrRateLimited)
+	})
+}
+
+func TestEngineRedactsWhatTheProviderEchoes(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "id-sk_secret_key")
+		status(401, `{"code":"BAD sk_secret_key","message":"key sk_secret_key refused"}`)(w, r)
+	})
+	e := testEngine(t, s.URL)
+	_, err := e.Do(context.Background(), Request{Method: http.MethodGet, Path: "/t"})
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "sk_secret_key")
+	assert.NotContains(t, fmt.Sprintf("%+v %#v", err, err), "sk_secret_key")
+}
+
 func TestEngineTruncatedSuccessBodyOnPostIsOutcomeUnknown(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "100")
@@ -279,8 +317,10 @@ func TestEngineQuietByDefault(t *testing.T) {
 
 func TestRedactor(t *testing.T) {
 	r := &Redactor{}
-	r.Add("abc", "pk_live_123456", "pk_live_123456")
-	assert.Equal(t, "key [REDACTED] abc", r.String("key pk_live_123456 abc"), "short values are not secrets")
+	r.Add("", "pk_live_123456", "pk_live_123456")
+	assert.Equal(t, "key [REDACTED] abc", r.String("key pk_live_123456 abc"))
+	r.Add("xy")
+	assert.Equal(t, "a [REDACTED] b", r.String("a xy b"), "short secrets are secrets too")
 	assert.Equal(t, "to 2547****5678 and +2547****5678 and 0712**5678", r.String("to 254712345678 and +254712345678 and 0712345678"))
 	assert.Equal(t, "id 12547123456789", r.String("id 12547123456789"), "longer digit runs are not phones")
 	assert.True(t, strings.HasPrefix(UserAgent(""), "payout-go/"+payout.Version+" (go"))

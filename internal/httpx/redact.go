@@ -21,16 +21,13 @@ type Redactor struct {
 // Placeholder replaces every secret.
 const Placeholder = "[REDACTED]"
 
-// minSecret is the shortest value treated as a secret: shorter ones would
-// redact ordinary words.
-const minSecret = 4
-
-// Add registers secrets to remove from now on.
+// Add registers secrets to remove from now on. Every non-empty value is
+// registered, however short: a garbled log line is better than a leaked key.
 func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if len(s) >= minSecret && !contains(r.secrets, s) {
+		if s != "" && !contains(r.secrets, s) {
 			r.secrets = append(r.secrets, s)
 		}
 	}
