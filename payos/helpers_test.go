@@ -98,12 +98,6 @@ func (m *mock) recorded(path string) []call {
 	return out
 }
 
-func (m *mock) total() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.calls)
-}
-
 func jsonResponder(status int, body []byte) httpmock.Responder {
 	return func(r *http.Request) (*http.Response, error) {
 		resp := httpmock.NewBytesResponse(status, body)

@@ -157,6 +157,28 @@ type wirePayout struct {
 	} `json:"authState"`
 }
 
+// decodePayout reads a payout object, also when it comes wrapped as
+// {"data": {...}}.
+func decodePayout(body []byte) (*wirePayout, error) {
+	var w struct {
+		wirePayout
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, err
+	}
+	if w.TransactionID == "" && firstNonEmpty(w.Status, w.CurrentState) == "" {
+		if inner := bytes.TrimSpace(w.Data); len(inner) > 0 && inner[0] == '{' {
+			var d wirePayout
+			if err := json.Unmarshal(inner, &d); err != nil {
+				return nil, err
+			}
+			return &d, nil
+		}
+	}
+	return &w.wirePayout, nil
+}
+
 type wireMoney struct {
 	Amount   json.RawMessage `json:"amount"`
 	Currency string          `json:"currency"`

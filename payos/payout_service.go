@@ -61,8 +61,8 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 	if err != nil {
 		return c.resolve(ctx, req, intl, err)
 	}
-	var w wirePayout
-	if derr := json.Unmarshal(resp.Body, &w); derr != nil || w.TransactionID == "" {
+	w, derr := decodePayout(resp.Body)
+	if derr != nil || w.TransactionID == "" {
 		// The payout was probably created but its id is lost.
 		msg := "the provider accepted the payout but its answer carries no transactionId"
 		if derr != nil {
@@ -165,9 +165,10 @@ func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
 	if err != nil {
 		return nil, err
 	}
-	var w wirePayout
-	if err := c.eng.DecodeJSON(resp, &w, ""); err != nil {
-		return nil, err
+	w, err := decodePayout(resp.Body)
+	if err != nil {
+		return nil, &payout.Error{Code: payout.CodeProviderError, Provider: ProviderName, HTTPStatus: resp.StatusCode,
+			RequestID: resp.Header.Get("X-Request-Id"), Message: "the provider's answer is not the payout JSON expected", Err: err}
 	}
 	if w.TransactionID == "" {
 		w.TransactionID = id

@@ -575,3 +575,17 @@ func TestLenientTimestamps(t *testing.T) {
 		assert.Equal(t, want, w.toPayout().CreatedAt.Truncate(time.Second).Format(time.RFC3339), body)
 	}
 }
+
+func TestGetWrappedAndMalformed(t *testing.T) {
+	m := newMock(t)
+	m.onToken()
+	m.on(http.MethodGet, payoutPath+"w", jsonString(200, `{"data":{"transactionId":"w","status":"PROCESSING"}}`))
+	m.on(http.MethodGet, payoutPath+"bad", jsonString(200, `<html>`))
+	c := m.client()
+	p, err := c.Get(context.Background(), "w")
+	require.NoError(t, err)
+	assert.Equal(t, payout.StatusProcessing, p.Status)
+	_, err = c.Get(context.Background(), "bad")
+	require.ErrorIs(t, err, payout.ErrProviderError)
+	assert.NotContains(t, err.Error(), "<html>")
+}
