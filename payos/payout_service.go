@@ -98,13 +98,17 @@ func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, e
 		return nil, err
 	}
 	log := c.eng.Logger()
+	dup, sure := isDuplicate(pe)
 	switch {
-	case isDuplicate(pe):
+	case dup:
 		log.LogAttrs(ctx, slog.LevelInfo, "payos: duplicate reference, looking the payout up",
 			slog.String("reference", req.Reference), slog.Int("status", pe.HTTPStatus))
 		p, serr := c.FindByReference(ctx, req.Reference)
 		if serr == nil {
 			return fill(p, req, intl), nil
+		}
+		if !sure {
+			return nil, err // a 422 about the reference that was not a duplicate after all
 		}
 		cp := *pe
 		cp.Code = payout.CodeDuplicateReference
@@ -134,24 +138,26 @@ func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, e
 	return nil, err
 }
 
-// isDuplicate reports PayOS rejecting a payout for its merchantReference:
-// a code or message saying so (decodeError classified it), any 409, or a
-// 422 about the merchantReference; never an idempotency conflict.
-func isDuplicate(pe *payout.Error) bool {
+// isDuplicate reports PayOS rejecting a payout for its merchantReference
+// (never an idempotency conflict): sure for a code or message saying so
+// (decodeError classified it) and for a 409 that names no code; not sure
+// for a 422 that merely mentions the reference, which may be a validation
+// message.
+func isDuplicate(pe *payout.Error) (dup, sure bool) {
 	if strings.EqualFold(pe.ProviderCode, CodeIdempotencyConflict) {
-		return false
+		return false, false
 	}
 	switch {
 	case pe.Code == payout.CodeDuplicateReference:
-		return true
+		return true, true
 	case pe.HTTPStatus == http.StatusConflict && pe.Code == payout.CodeConflict:
-		// A 409 that names no code is the documented duplicate rejection,
-		// unless it is about an idempotency key still in use.
-		return !strings.Contains(strings.ToLower(pe.Message), "idempotency")
+		// Unless it is about an idempotency key still in use.
+		ok := !strings.Contains(strings.ToLower(pe.Message), "idempotency")
+		return ok, ok
 	case pe.HTTPStatus == http.StatusUnprocessableEntity && pe.Code == payout.CodeInvalidRequest:
-		return strings.Contains(strings.ToLower(pe.ProviderCode+" "+pe.Message), "reference")
+		return strings.Contains(strings.ToLower(pe.ProviderCode+" "+pe.Message), "reference"), false
 	}
-	return false
+	return false, false
 }
 
 // Get returns the payout with PayOS transaction id id: GET

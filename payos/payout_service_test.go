@@ -252,6 +252,19 @@ func TestSendReusedReferenceReturnsFirstPayout(t *testing.T) {
 	assert.Equal(t, init[0].Header.Get("Idempotency-Key"), init[1].Header.Get("Idempotency-Key"))
 }
 
+func TestSend422AboutReferenceThatIsNoDuplicate(t *testing.T) {
+	m := newMock(t)
+	m.onToken()
+	m.on(http.MethodPost, initiatePath, jsonString(422, `{"message":["merchantReference must be shorter than or equal to 64 characters"],"error":"Unprocessable Entity","statusCode":422}`))
+	m.on(http.MethodGet, searchPath, jsonString(200, `[]`))
+	_, err := m.client().Send(context.Background(), individualRequest())
+	require.ErrorIs(t, err, payout.ErrInvalidRequest, "not found by reference: the validation error stands")
+	var pe *payout.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "reference", pe.Field)
+	assert.Len(t, m.recorded(searchPath), 1)
+}
+
 func TestSendIdempotencyConflict(t *testing.T) {
 	m := newMock(t)
 	m.onToken()
