@@ -111,7 +111,9 @@ const tokenFetchTimeout = time.Minute
 // caller (with its own timeout), so that one caller giving up does not fail
 // the others. A caller whose context ends returns at once; when the last
 // waiting caller leaves, the fetch is cancelled and that caller returns
-// once it has stopped, so that no goroutine outlives the calls.
+// once it has stopped, so that no goroutine outlives the calls; a caller
+// arriving meanwhile waits for the cancelled fetch to end before starting
+// another, so that never two fetches run at once.
 type tokenCache struct {
 	src     TokenSource
 	red     *httpx.Redactor
@@ -125,11 +127,12 @@ type tokenCache struct {
 }
 
 type tokenFlight struct {
-	done    chan struct{}
-	cancel  context.CancelFunc
-	waiters int // guarded by tokenCache.mu
-	tok     *Token
-	err     error
+	done      chan struct{}
+	cancel    context.CancelFunc
+	waiters   int  // guarded by tokenCache.mu
+	abandoned bool // guarded by tokenCache.mu: cancelled, its waiters gone
+	tok       *Token
+	err       error
 }
 
 func newTokenCache(src TokenSource, red *httpx.Redactor, now func() time.Time) *tokenCache {
@@ -138,41 +141,54 @@ func newTokenCache(src TokenSource, red *httpx.Redactor, now func() time.Time) *
 
 // Token returns the cached token, or waits for a fresh one.
 func (c *tokenCache) Token(ctx context.Context) (*Token, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.fresh() {
-		t := c.tok
-		c.mu.Unlock()
-		return t, nil
-	}
-	f := c.flight
-	if f == nil {
-		fctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-		f = &tokenFlight{done: make(chan struct{}), cancel: cancel}
-		c.flight = f
-		go c.fetch(fctx, f)
-	}
-	f.waiters++
-	c.mu.Unlock()
-
-	select {
-	case <-f.done:
-		return f.tok, f.err
-	case <-ctx.Done():
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		c.mu.Lock()
-		f.waiters--
-		last := f.waiters == 0
-		if last && c.flight == f {
-			c.flight = nil // a later caller starts afresh
+		if c.fresh() {
+			t := c.tok
+			c.mu.Unlock()
+			return t, nil
 		}
+		f := c.flight
+		if f != nil && f.abandoned {
+			// Its last waiter left and cancelled it: let it end, so that
+			// never two fetches run at once, then start afresh.
+			c.mu.Unlock()
+			select {
+			case <-f.done:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if f == nil {
+			fctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+			f = &tokenFlight{done: make(chan struct{}), cancel: cancel}
+			c.flight = f
+			go c.fetch(fctx, f)
+		}
+		f.waiters++
 		c.mu.Unlock()
-		if last {
-			f.cancel()
-			<-f.done
+
+		select {
+		case <-f.done:
+			return f.tok, f.err
+		case <-ctx.Done():
+			c.mu.Lock()
+			f.waiters--
+			last := f.waiters == 0
+			if last {
+				f.abandoned = true
+			}
+			c.mu.Unlock()
+			if last {
+				f.cancel()
+				<-f.done
+			}
+			return nil, ctx.Err()
 		}
-		return nil, ctx.Err()
 	}
 }
 

@@ -405,3 +405,38 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	assert.True(t, tok.Valid())
 	assert.False(t, (&Token{AccessToken: "x", Expiry: time.Now().Add(-time.Second)}).Valid())
 }
+
+func TestTokenNeverTwoFetchesAtOnce(t *testing.T) {
+	var inFlight, most, calls atomic.Int32
+	src := TokenSourceFunc(func(ctx context.Context) (*Token, error) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		if calls.Add(1) == 1 {
+			<-ctx.Done()
+			time.Sleep(50 * time.Millisecond) // slow to stop
+			return nil, ctx.Err()
+		}
+		return &Token{AccessToken: "tok-second"}, nil
+	})
+	cache := newTokenCache(src, &httpx.Redactor{}, time.Now)
+	impatient := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		defer cancel()
+		_, err := cache.Token(ctx)
+		impatient <- err
+	}()
+	time.Sleep(25 * time.Millisecond) // the first fetch is being cancelled
+	tok, err := cache.Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "tok-second", tok.AccessToken)
+	assert.ErrorIs(t, <-impatient, context.DeadlineExceeded)
+	assert.EqualValues(t, 2, calls.Load())
+	assert.EqualValues(t, 1, most.Load(), "the second fetch waited for the cancelled one")
+}
