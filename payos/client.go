@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptrace"
 	"os"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -162,27 +160,16 @@ func (c *Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // callState records, for one engine call, the token its attempts carried
 // and whether obtaining one failed, so that a 401 from the API can be told
-// from a 401 of the token endpoint and the right token invalidated; and
-// whether a request was written, for a caller that gives up mid-call.
+// from a 401 of the token endpoint and the right token invalidated.
 type callState struct {
 	tok        *Token
 	authFailed bool
-	traced     atomic.Bool // the transport reports to httptrace
-	wrote      atomic.Bool // the current attempt was written and not answered
 }
 
 type callStateKey struct{}
 
 func (st *callState) context(ctx context.Context) context.Context {
-	ctx = context.WithValue(ctx, callStateKey{}, st)
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GetConn: func(string) {
-			st.traced.Store(true)
-			st.wrote.Store(false)
-		},
-		WroteHeaders:         func() { st.wrote.Store(true) },
-		GotFirstResponseByte: func() { st.wrote.Store(false) }, // answered: the engine judges it
-	})
+	return context.WithValue(ctx, callStateKey{}, st)
 }
 
 // authorize is the engine's Authorize hook: it sets the bearer token on
@@ -229,15 +216,6 @@ func (c *Client) do(ctx context.Context, r httpx.Request) (*httpx.Response, erro
 func (c *Client) doOnce(ctx context.Context, r httpx.Request) (*httpx.Response, *callState, error) {
 	st := &callState{}
 	resp, err := c.eng.Do(st.context(ctx), r)
-	var pe *payout.Error
-	if err != nil && r.Method == http.MethodPost && !errors.As(err, &pe) && ctx.Err() != nil && st.tok != nil &&
-		(st.wrote.Load() || !st.traced.Load()) {
-		// The caller gave up after the request was written (or handed to a
-		// transport that does not say): the provider may have processed
-		// it. The engine reports this as a bare context error.
-		return nil, st, &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName, Reference: r.Reference,
-			Message: "the call was cancelled after the request was sent: the provider may have processed it", Err: ctx.Err()}
-	}
 	return resp, st, err
 }
 

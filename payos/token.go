@@ -219,7 +219,7 @@ func (c *tokenCache) fetch(ctx context.Context, f *tokenFlight) {
 		}
 		c.mu.Lock()
 		if err == nil {
-			c.red.Add(tok.AccessToken)
+			c.red.AddRotating(tok.AccessToken)
 			c.tok, c.obtained = tok, c.now()
 		}
 		if c.flight == f {

@@ -279,24 +279,28 @@ func (e *Engine) beforeAttempt(_ retryablehttp.Logger, r *http.Request, n int) {
 // checkRetry is the retryablehttp.CheckRetry: Decide, fed with what the
 // trace saw, with the reason logged.
 func (e *Engine) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
 	info, _ := ctx.Value(callKey{}).(*callInfo)
 	att := attemptsFrom(ctx)
 	if info == nil || att == nil {
 		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	}
+	// Record what this attempt may have done before anything else: a
+	// caller that gives up while the provider is answering still needs to
+	// know the request may have been processed.
 	written := true
 	if err != nil {
-		written = att.written(err)
-		if written && !isContextErr(ctx, err) {
-			att.served("connection failed after the request was written")
+		if written = att.written(err); written {
+			att.served("connection failed or the call was abandoned after the request was written")
 		}
 	} else if resp.StatusCode >= 500 {
 		att.served(fmt.Sprintf("status %d", resp.StatusCode))
 	}
-	d := Decide(info.method, info.idempotent, resp, err, written)
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	// A credentials call creates nothing, so it is as safe to repeat as a
+	// request with an idempotency key.
+	d := Decide(info.method, info.idempotent || info.noAuth, resp, err, written)
 	if d.Retry {
 		status := 0
 		if resp != nil {
@@ -311,6 +315,20 @@ func (e *Engine) checkRetry(ctx context.Context, resp *http.Response, err error)
 // transportError classifies a call that ended without a response.
 func (e *Engine) transportError(ctx context.Context, r Request, err error, attempts int, maybeServed bool) error {
 	msg := e.redactor.String(err.Error())
+	var hookErr *payout.Error
+	if errors.As(err, &hookErr) {
+		// Obtaining credentials for a retry failed (Hooks.Authorize): keep
+		// that error, unless an earlier attempt may have been processed.
+		cp := *hookErr
+		if cp.Reference == "" {
+			cp.Reference = r.Reference
+		}
+		if maybeServed && mayCreate(r) {
+			cp.Code = payout.CodeOutcomeUnknown
+			cp.Message = "an earlier attempt may have been processed; then obtaining credentials failed: " + cp.Message
+		}
+		return &cp
+	}
 	cause := errors.New(msg)
 	if ctx.Err() != nil {
 		cause = ctx.Err()

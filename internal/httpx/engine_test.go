@@ -282,6 +282,74 @@ func TestEngineRedactsWhatTheProviderEchoes(t *testing.T) {
 	assert.NotContains(t, fmt.Sprintf("%+v %#v", err, err), "sk_secret_key")
 }
 
+func TestEngineCallerGivingUpAfterTheRequestWasWritten(t *testing.T) {
+	release := make(chan struct{})
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		select { // the provider is still working on it
+		case <-release:
+		case <-time.After(5 * time.Second):
+		}
+		status(200, `{}`)(w, r)
+	})
+	defer close(release)
+	e := testEngine(t, s.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := e.Do(ctx, Request{Method: http.MethodPost, Path: "/p", Body: struct{}{}, IdempotencyKey: "K", Reference: "R7"})
+	assert.ErrorIs(t, err, payout.ErrOutcomeUnknown, "the provider had the request when the caller gave up")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = e.Do(ctx, Request{Method: http.MethodGet, Path: "/t"})
+	assert.NotErrorIs(t, err, payout.ErrOutcomeUnknown, "a GET creates nothing")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestEngineGivingUpInTheLimiterSendsNothing(t *testing.T) {
+	s := newServer(t, status(200, `{}`))
+	e := testEngine(t, s.URL, payout.WithRateLimit(1, time.Hour))
+	_, err := e.Do(context.Background(), Request{Method: http.MethodPost, Path: "/p", Body: struct{}{}, IdempotencyKey: "K"})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = e.Do(ctx, Request{Method: http.MethodPost, Path: "/p", Body: struct{}{}, IdempotencyKey: "K2"})
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, payout.ErrOutcomeUnknown, "held by the limiter, the request never left")
+	assert.Len(t, s.requests(), 1)
+}
+
+func TestEngineRetriesCredentialCalls(t *testing.T) {
+	s := newServer(t, status(503, `{}`), status(200, `{"accessToken":"t"}`))
+	e := testEngine(t, s.URL)
+	_, err := e.Do(context.Background(), Request{Method: http.MethodPost, Path: "/token", Body: struct{}{}, NoAuth: true})
+	require.NoError(t, err, "a token request creates nothing: safe to repeat")
+	assert.Len(t, s.requests(), 2)
+	assert.Empty(t, s.requests()[0].auth, "NoAuth skips Authorize")
+}
+
+func TestEngineKeepsCredentialErrorsOfRetries(t *testing.T) {
+	s := newServer(t, status(503, `{}`))
+	cfg, err := payout.NewConfig(payout.WithRetryWait(time.Millisecond, time.Millisecond), payout.WithBaseURL(s.URL))
+	require.NoError(t, err)
+	calls := 0
+	e := New("testprov", "", cfg, &Redactor{}, Hooks{Authorize: func(_ context.Context, r *http.Request) error {
+		if calls++; calls > 1 {
+			return &payout.Error{Code: payout.CodeUnauthorized, ProviderCode: "invalid_client", Message: "token refused"}
+		}
+		return nil
+	}})
+	_, err = e.Do(context.Background(), Request{Method: http.MethodGet, Path: "/t"})
+	var pe *payout.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, payout.CodeUnauthorized, pe.Code)
+	assert.Equal(t, "invalid_client", pe.ProviderCode)
+
+	calls = 0
+	_, err = e.Do(context.Background(), Request{Method: http.MethodPost, Path: "/p", Body: struct{}{}, IdempotencyKey: "K", Reference: "R8"})
+	assert.ErrorIs(t, err, payout.ErrOutcomeUnknown, "the first attempt's 503 may have created the payout")
+}
+
 func TestEngineTruncatedSuccessBodyOnPostIsOutcomeUnknown(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "100")
@@ -321,6 +389,11 @@ func TestRedactor(t *testing.T) {
 	assert.Equal(t, "key [REDACTED] abc", r.String("key pk_live_123456 abc"))
 	r.Add("xy")
 	assert.Equal(t, "a [REDACTED] b", r.String("a xy b"), "short secrets are secrets too")
+	for i := 0; i <= MaxRotating; i++ {
+		r.AddRotating(fmt.Sprintf("tok-%02d", i))
+	}
+	assert.Equal(t, "tok-00 [REDACTED] [REDACTED]", r.String("tok-00 tok-01 tok-08"), "only the latest tokens are kept")
+	assert.Len(t, r.rotating, MaxRotating)
 	assert.Equal(t, "to 2547****5678 and +2547****5678 and 0712**5678", r.String("to 254712345678 and +254712345678 and 0712345678"))
 	assert.Equal(t, "id 12547123456789", r.String("id 12547123456789"), "longer digit runs are not phones")
 	assert.True(t, strings.HasPrefix(UserAgent(""), "payout-go/"+payout.Version+" (go"))

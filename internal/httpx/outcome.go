@@ -78,6 +78,10 @@ func (a *attempts) snapshot() (count int, maybeServed bool) {
 // neverSent reports errors that happen before any byte of the request can
 // leave: DNS failures, refused or unreachable connections, TLS handshakes.
 func neverSent(err error) bool {
+	var held notSent
+	if errors.As(err, &held) {
+		return true
+	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
 		return true

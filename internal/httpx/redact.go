@@ -14,9 +14,14 @@ import (
 // or errors. Adapters register their secrets (API keys, client secrets,
 // tokens as they are issued); it is safe for concurrent use.
 type Redactor struct {
-	mu      sync.RWMutex
-	secrets []string
+	mu       sync.RWMutex
+	secrets  []string
+	rotating []string // the latest short-lived secrets (access tokens)
 }
+
+// MaxRotating is how many short-lived secrets AddRotating remembers: a
+// token that many refreshes old has long expired.
+const MaxRotating = 8
 
 // Placeholder replaces every secret.
 const Placeholder = "[REDACTED]"
@@ -31,6 +36,21 @@ func (r *Redactor) Add(secrets ...string) {
 			r.secrets = append(r.secrets, s)
 		}
 	}
+}
+
+// AddRotating registers a short-lived secret, such as an access token that
+// is replaced on every refresh; only the latest MaxRotating are kept, so a
+// long-running process does not accumulate them.
+func (r *Redactor) AddRotating(secret string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if secret == "" || contains(r.rotating, secret) {
+		return
+	}
+	if len(r.rotating) == MaxRotating {
+		r.rotating = append(r.rotating[:0], r.rotating[1:]...)
+	}
+	r.rotating = append(r.rotating, secret)
 }
 
 func contains(list []string, s string) bool {
@@ -50,9 +70,11 @@ var phoneRun = regexp.MustCompile(`(?:\+?254|\b0)[17]\d{8}\b`)
 // number masked (first four and last four digits kept).
 func (r *Redactor) String(s string) string {
 	r.mu.RLock()
-	for _, sec := range r.secrets {
-		if strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, Placeholder)
+	for _, list := range [2][]string{r.secrets, r.rotating} {
+		for _, sec := range list {
+			if strings.Contains(s, sec) {
+				s = strings.ReplaceAll(s, sec, Placeholder)
+			}
 		}
 	}
 	r.mu.RUnlock()

@@ -1,8 +1,6 @@
 package httpx
 
 import (
-	"context"
-	"errors"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -109,9 +107,4 @@ func Backoff(min, max time.Duration, attempt int, resp *http.Response) time.Dura
 	}
 	half := d / 2
 	return half + time.Duration(rand.Int64N(int64(d-half)+1))
-}
-
-// isContextErr reports whether err is the caller's context ending.
-func isContextErr(ctx context.Context, err error) bool {
-	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }

@@ -18,7 +18,7 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		if r.Body != nil {
 			r.Body.Close()
 		}
-		return nil, err
+		return nil, notSent{err}
 	}
 	resp, err := t.next.RoundTrip(r)
 	if resp != nil {
@@ -26,3 +26,10 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	return resp, err
 }
+
+// notSent marks an error that ended an attempt before any byte of it left
+// (the caller gave up while the limiter held it).
+type notSent struct{ err error }
+
+func (e notSent) Error() string { return e.err.Error() }
+func (e notSent) Unwrap() error { return e.err }
