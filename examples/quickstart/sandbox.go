@@ -113,11 +113,11 @@ func runSandbox(ctx context.Context, out io.Writer) error {
 	}
 	mux.Handle("/webhooks/palpluss", pal.WebhookHandler(track.handle, webhook.WithVerifier(signer.Verifier())))
 	// PayOS signs with Standard Webhooks.
-	verifier, err := webhook.NewStandardVerifier(sb.PayOSWebhookSecret())
+	payosHooks, err := payos.NewWebhookHandler(sb.PayOSWebhookSecret(), track.handle)
 	if err != nil {
 		return err
 	}
-	mux.Handle("/webhooks/payos", webhook.NewHandler(payos.ParseWebhook, track.handle, webhook.WithVerifier(verifier)))
+	mux.Handle("/webhooks/payos", payosHooks)
 
 	sender := payout.NewCompanySender("Acme Payroll Ltd", "254709000000", "CPR/2015/123456", "2015-03-20")
 	sender.PurposeOfFunds, sender.SourceOfFunds, sender.Relationship = "salary", "business revenue", "employer"

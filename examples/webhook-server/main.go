@@ -71,12 +71,11 @@ func newMux(cfg config, log *slog.Logger) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
 	routes := 0
 	if cfg.payosSecret != "" {
-		v, err := webhook.NewStandardVerifier(cfg.payosSecret)
+		h, err := payos.NewWebhookHandler(cfg.payosSecret, onEvent(log), webhook.WithLogger(log))
 		if err != nil {
 			return nil, fmt.Errorf("PAYOS_WEBHOOK_SECRET: %w", err)
 		}
-		mux.Handle("/webhooks/payos", webhook.NewHandler(payos.ParseWebhook, onEvent(log),
-			webhook.WithVerifier(v), webhook.WithLogger(log)))
+		mux.Handle("/webhooks/payos", h)
 		routes++
 	}
 	if cfg.palplussKey != "" && cfg.callbackSecret != "" {

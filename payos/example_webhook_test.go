@@ -1,0 +1,54 @@
+package payos_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/payoutkit/payout"
+	"github.com/payoutkit/payout/money"
+	"github.com/payoutkit/payout/payos"
+	"github.com/payoutkit/payout/payouttest"
+)
+
+// A webhook server for PayOS: deliveries are signed with Standard Webhooks
+// under the endpoint's secret, verified, deduplicated by their svix-id and
+// handed to the application once. Here the Sandbox plays PayOS.
+func ExampleNewWebhookHandler() {
+	sb := payouttest.NewSandbox()
+	defer sb.Close()
+
+	events := make(chan payout.Event, 4)
+	hooks, err := payos.NewWebhookHandler(sb.PayOSWebhookSecret(), func(ctx context.Context, ev payout.Event) error {
+		events <- ev // record the payout's new status, idempotently
+		return nil
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/payos", hooks)
+	server := httptest.NewServer(mux) // in production: your https endpoint
+	defer server.Close()
+	_ = sb.SetPayOSWebhookURL(server.URL + "/webhooks/payos") // set in the PayOS dashboard
+
+	client, _ := payos.New(sb.PayOSMerchantID(), sb.PayOSClientSecret(), payout.WithBaseURL(sb.PayOSURL()))
+	sender := payout.NewCompanySender("Acme Corporation Ltd", "27110001234", "2020/123456/07", "2015-03-20")
+	sender.PurposeOfFunds, sender.SourceOfFunds, sender.Relationship = "vendor payment", "business revenue", "business"
+	p, err := client.Send(context.Background(), payout.Request{
+		Reference: "PAYOUT-2024-001",
+		Amount:    money.New(50000, money.KES),
+		Recipient: payout.Recipient{Name: "John Doe", Phone: "0723993187"},
+		Sender:    sender,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_ = sb.Settle("payos", p.ID) // M-Pesa pays
+	ev := <-events
+	fmt.Println(ev.Type, ev.Payout.Reference, ev.Payout.Status)
+	// Output: payout.completed PAYOUT-2024-001 succeeded
+}
