@@ -3,6 +3,7 @@ package palpluss
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -56,6 +57,7 @@ func (r *recorder) add(req *http.Request) {
 	var body []byte
 	if req.Body != nil {
 		body, _ = io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body)) // for the responder
 	}
 	r.mu.Lock()
 	r.reqs = append(r.reqs, seen{req.Method, req.URL.Path, req.URL.RawQuery, req.Header.Clone(), body})
@@ -130,6 +132,28 @@ func reply(status int, body []byte, kv ...string) httpmock.Responder {
 		}
 		resp.Request = req
 		return resp, nil
+	}
+}
+
+// accept answers a payout POST like the documented response, with the
+// amount and reference of the request it answers.
+func accept(t *testing.T) httpmock.Responder {
+	base := fixture(t, "b2c_payout_response.json")
+	return func(req *http.Request) (*http.Response, error) {
+		var in, out map[string]any
+		if err := json.NewDecoder(req.Body).Decode(&in); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(base, &out); err != nil {
+			return nil, err
+		}
+		data := out["data"].(map[string]any)
+		data["amount"], data["reference"] = in["amount"], in["reference"]
+		body, err := json.Marshal(out)
+		if err != nil {
+			return nil, err
+		}
+		return reply(200, body)(req)
 	}
 }
 

@@ -173,6 +173,14 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 		}
 		return nil, sendError(err, resp.MaybeServed)
 	}
+	if p.Amount != req.Amount {
+		// PalPluss replayed the answer stored under this Reference's key:
+		// the Reference was used before for another payout, and this one
+		// was not made.
+		return nil, &payout.Error{Code: payout.CodeDuplicateReference, Provider: ProviderName, Reference: req.Reference,
+			Message: "this Reference belongs to an earlier payout of " + p.Amount.String() + " (" + p.ID +
+				"), not to this one of " + req.Amount.String() + ": use a new Reference for a new payout"}
+	}
 	c.eng.Logger().LogAttrs(ctx, slog.LevelDebug, "palpluss payout accepted",
 		slog.String("reference", p.Reference), slog.String("id", p.ID),
 		slog.String("status", string(p.Status)), slog.String("phone", phone.Mask(p.Phone)))

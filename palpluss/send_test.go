@@ -57,7 +57,7 @@ func TestSendWire(t *testing.T) {
 
 func TestSendOmitsEmptyOptionalFields(t *testing.T) {
 	m := newMock(t)
-	m.on(http.MethodPost, payoutsURL, reply(200, fixture(t, "b2c_payout_response.json")))
+	m.on(http.MethodPost, payoutsURL, accept(t))
 	req := payout.Request{Reference: "R-1", Amount: money.New(10_00, money.KES), Recipient: payout.Recipient{Phone: "254110123456"}}
 	_, err := m.client.Send(context.Background(), req)
 	require.NoError(t, err)
@@ -118,7 +118,7 @@ func TestSendValidatesBeforeSending(t *testing.T) {
 func TestSendAcceptsLimits(t *testing.T) {
 	for _, a := range []money.Amount{money.New(MinAmountKES*100, money.KES), money.New(DefaultMaxAmountKES*100, money.KES), money.New(1234_00, money.KES)} {
 		m := newMock(t)
-		m.on(http.MethodPost, payoutsURL, reply(200, fixture(t, "b2c_payout_response.json")))
+		m.on(http.MethodPost, payoutsURL, accept(t))
 		req := fixtureRequest()
 		req.Amount = a
 		req.Reference = strings.Repeat("r", MaxReferenceLen)
@@ -376,6 +376,18 @@ func TestSendUnreadableSuccessIsUnknownOutcome(t *testing.T) {
 			assert.Equal(t, reqs[0].Body, reqs[1].Body)
 		})
 	}
+}
+
+func TestSendReferenceReusedForAnotherAmountIsRefused(t *testing.T) {
+	m := newMock(t)
+	m.on(http.MethodPost, payoutsURL, reply(200, fixture(t, "b2c_payout_response.json"))) // the replay of KES 500
+	req := fixtureRequest()
+	req.Amount = money.New(70000, money.KES)
+	p, err := m.client.Send(context.Background(), req)
+	assert.Nil(t, p, "the replayed payout is not this one")
+	require.ErrorIs(t, err, payout.ErrDuplicateReference)
+	assert.Contains(t, err.Error(), "KES 500.00")
+	assert.Contains(t, err.Error(), "KES 700.00")
 }
 
 func TestSendUnreadableSuccessThenReplayIsResolved(t *testing.T) {

@@ -69,7 +69,7 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 			msg = "the provider accepted the payout but its answer is not the JSON expected"
 		}
 		return c.resolve(ctx, req, intl, &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName,
-			HTTPStatus: resp.StatusCode, Reference: req.Reference, RequestID: resp.Header.Get("X-Request-Id"),
+			HTTPStatus: resp.StatusCode, Reference: req.Reference, RequestID: c.eng.Redactor().String(resp.Header.Get("X-Request-Id")),
 			Message: msg, Err: derr})
 	}
 	return fill(w.toPayout(), req, intl), nil
@@ -90,6 +90,22 @@ func fill(p *payout.Payout, req payout.Request, intl string) *payout.Payout {
 	return p
 }
 
+// matching returns the payout found under req.Reference when it is the
+// payout req describes. One of another amount means the Reference was
+// reused for a different payout: returning it as req's would tell the
+// caller a payout was accepted that was never made, so that is a
+// CodeDuplicateReference error instead.
+func (c *Client) matching(p *payout.Payout, req payout.Request, intl string, cause *payout.Error) (*payout.Payout, error) {
+	if p.Amount.Currency != "" && p.Amount != req.Amount {
+		cp := *cause
+		cp.Code = payout.CodeDuplicateReference
+		cp.Message = "this Reference belongs to an earlier payout of " + p.Amount.String() + " (" + p.ID +
+			"), not to this one of " + req.Amount.String() + ": use a new Reference for a new payout"
+		return nil, &cp
+	}
+	return fill(p, req, intl), nil
+}
+
 // resolve handles a failed initiate: a duplicate Reference or an unknown
 // outcome is answered by searching for the payout by reference.
 func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, err error) (*payout.Payout, error) {
@@ -105,7 +121,7 @@ func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, e
 			slog.String("reference", req.Reference), slog.Int("status", pe.HTTPStatus))
 		p, serr := c.FindByReference(ctx, req.Reference)
 		if serr == nil {
-			return fill(p, req, intl), nil
+			return c.matching(p, req, intl, pe)
 		}
 		if !sure {
 			return nil, err // a 422 about the reference that was not a duplicate after all
@@ -126,7 +142,7 @@ func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, e
 			slog.String("reference", req.Reference))
 		p, serr := c.FindByReference(ctx, req.Reference)
 		if serr == nil {
-			return fill(p, req, intl), nil
+			return c.matching(p, req, intl, pe)
 		}
 		cp := *pe
 		if errors.Is(serr, payout.ErrNotFound) {

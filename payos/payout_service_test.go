@@ -217,6 +217,20 @@ func TestSendDuplicateReferenceReturnsExistingPayout(t *testing.T) {
 	}
 }
 
+func TestSendReferenceReusedForAnotherAmountIsRefused(t *testing.T) {
+	m := newMock(t)
+	m.onToken()
+	m.on(http.MethodPost, initiatePath, jsonString(422, `{"error":{"code":"DUPLICATE_MERCHANT_REFERENCE","message":"Duplicate merchant reference","details":{}}}`))
+	m.on(http.MethodGet, searchPath, searchFixture(t)) // the earlier payout was KES 20.00
+	req := individualRequest()
+	req.Amount = money.New(5000, money.KES)
+	p, err := m.client().Send(context.Background(), req)
+	assert.Nil(t, p, "the earlier payout is not this one")
+	require.ErrorIs(t, err, payout.ErrDuplicateReference)
+	assert.Contains(t, err.Error(), "KES 20.00")
+	assert.Contains(t, err.Error(), "KES 50.00")
+}
+
 func TestSendDuplicateReferenceNotFound(t *testing.T) {
 	m := newMock(t)
 	m.onToken()
