@@ -93,7 +93,9 @@ func (f *Fake) OnPhone(number string, o Outcome) error {
 }
 
 // Send validates req, records it, and then, in this order: returns the
-// payout an earlier Send created for the same Reference; applies a scripted
+// payout an earlier Send created for the same Reference (or, when that
+// payout's amount differs, an error matching payout.ErrDuplicateReference,
+// as the adapters do); applies a scripted
 // Outcome (by Reference first, then by phone); or accepts the payout as
 // StatusPending.
 func (f *Fake) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
@@ -107,6 +109,10 @@ func (f *Fake) Send(ctx context.Context, req payout.Request) (*payout.Payout, er
 		return nil, err
 	}
 	if p, ok := f.byRef[req.Reference]; ok {
+		if p.Amount != req.Amount {
+			return nil, &payout.Error{Code: payout.CodeDuplicateReference, Provider: FakeProvider, Reference: req.Reference,
+				Message: "this Reference belongs to an earlier payout of " + p.Amount.String()}
+		}
 		cp := *p
 		return &cp, nil
 	}

@@ -34,6 +34,10 @@ func TestFakeSendIsIdempotentPerReference(t *testing.T) {
 	assert.Equal(t, first.ID, again.ID)
 	assert.Len(t, f.Payouts(), 1, "a repeated Reference creates nothing")
 	assert.Len(t, f.Requests(), 2, "but every Send is recorded")
+	other := request("R-1", "0712345678")
+	other.Amount = money.New(1000, money.KES)
+	_, err = f.Send(ctx, other)
+	assert.ErrorIs(t, err, payout.ErrDuplicateReference, "a Reference reused for another amount")
 }
 
 func TestFakeValidates(t *testing.T) {
