@@ -26,10 +26,11 @@ import (
 	"github.com/payoutkit/payout/webhook"
 )
 
-// Every benchmark here runs a baseline (client=baseline) and the SDK
-// (client=sdk) one after the other against the same loopback server, so
-// that `benchstat -col /client` shows the SDK's cost as a change over the
-// baseline. Calls are sequential: the point is the per-call overhead.
+// Every benchmark here runs a baseline (client=baseline), for HTTP calls the
+// same baseline with a client timeout (client=baseline_timeout), and the
+// SDK (client=sdk), one after the other against the same loopback server,
+// so that `benchstat -col /client` shows the SDK's cost as a change over
+// the baseline. Calls are sequential: the point is the per-call overhead.
 
 const (
 	apiKey       = "pk_test_bench_0123456789abcdef"
@@ -346,13 +347,17 @@ func payosClient(tb testing.TB, base string) *payos.Client {
 	return c
 }
 
-// run runs the baseline and the SDK variant of one call as sub-benchmarks.
-func run(b *testing.B, baselineCall, sdkCall func() error) {
-	for _, v := range []struct {
-		name string
-		call func() error
-	}{{"client=baseline", baselineCall}, {"client=sdk", sdkCall}} {
-		b.Run(v.name, func(b *testing.B) {
+// variant is one client's way of making a benchmark's call.
+type variant struct {
+	name string
+	call func() error
+}
+
+// run runs each variant as a sub-benchmark, baseline first (benchstat's
+// base column).
+func run(b *testing.B, variants ...variant) {
+	for _, v := range variants {
+		b.Run("client="+v.name, func(b *testing.B) {
 			if err := v.call(); err != nil { // warm the connection
 				b.Fatal(err)
 			}
@@ -367,6 +372,16 @@ func run(b *testing.B, baselineCall, sdkCall func() error) {
 	}
 }
 
+// withTimeout is the same hand-written client with http.Client.Timeout
+// set, as a production client would have it: the SDK bounds every attempt
+// the same way (payout.WithTimeout, default 30 s), and net/http charges a
+// timer and a cancellable context per request for it.
+func (c *baseline) withTimeout() *baseline {
+	cp := *c
+	cp.hc = &http.Client{Timeout: payout.DefaultTimeout}
+	return &cp
+}
+
 // BenchmarkPalPlussSend: POST /v1/b2c/payouts. The SDK validates the
 // request, parses the phone number, derives the idempotency key, encodes,
 // sends through the engine (retry policy, rate limiter, attempt tracing),
@@ -378,13 +393,17 @@ func BenchmarkPalPlussSend(b *testing.B) {
 	in := &palSendBody{Amount: 500, Phone: "0712345678", Reference: reference, Currency: "KES",
 		Description: "Commission payout", CallbackURL: "https://yourserver.com/webhooks/b2c"}
 	req := palRequest()
-	run(b, func() error {
+	blt := bl.withTimeout()
+	run(b, variant{"baseline", func() error {
 		_, err := bl.palSend(ctx, in)
 		return err
-	}, func() error {
+	}}, variant{"baseline_timeout", func() error {
+		_, err := blt.palSend(ctx, in)
+		return err
+	}}, variant{"sdk", func() error {
 		_, err := sdk.Send(ctx, req)
 		return err
-	})
+	}})
 }
 
 // BenchmarkPalPlussGet: GET /v1/transactions/{id}.
@@ -392,13 +411,17 @@ func BenchmarkPalPlussGet(b *testing.B) {
 	srv := sharedServer(b)
 	ctx := context.Background()
 	bl, sdk := palBaseline(srv.URL), palClient(b, srv.URL)
-	run(b, func() error {
+	blt := bl.withTimeout()
+	run(b, variant{"baseline", func() error {
 		_, err := bl.palGet(ctx, palID)
 		return err
-	}, func() error {
+	}}, variant{"baseline_timeout", func() error {
+		_, err := blt.palGet(ctx, palID)
+		return err
+	}}, variant{"sdk", func() error {
 		_, err := sdk.Get(ctx, palID)
 		return err
-	})
+	}})
 }
 
 // BenchmarkPayOSSend: POST /api/v1/payout/initiate with a cached bearer
@@ -413,13 +436,17 @@ func BenchmarkPayOSSend(b *testing.B) {
 	sdk := payosClient(b, srv.URL)
 	in := newPosSendBody()
 	req := payosRequest()
-	run(b, func() error {
+	blt := bl.withTimeout()
+	run(b, variant{"baseline", func() error {
 		_, err := bl.posSend(ctx, &in)
 		return err
-	}, func() error {
+	}}, variant{"baseline_timeout", func() error {
+		_, err := blt.posSend(ctx, &in)
+		return err
+	}}, variant{"sdk", func() error {
 		_, err := sdk.Send(ctx, req)
 		return err
-	})
+	}})
 }
 
 // BenchmarkPayOSGet: GET /api/v1/payout/{id} with a cached bearer token.
@@ -431,13 +458,17 @@ func BenchmarkPayOSGet(b *testing.B) {
 		b.Fatal(err)
 	}
 	sdk := payosClient(b, srv.URL)
-	run(b, func() error {
+	blt := bl.withTimeout()
+	run(b, variant{"baseline", func() error {
 		_, err := bl.posGet(ctx, payosID)
 		return err
-	}, func() error {
+	}}, variant{"baseline_timeout", func() error {
+		_, err := blt.posGet(ctx, payosID)
+		return err
+	}}, variant{"sdk", func() error {
 		_, err := sdk.Get(ctx, payosID)
 		return err
-	})
+	}})
 }
 
 // webhookBody is the documented PayOS payout.completed delivery, padded
@@ -518,17 +549,17 @@ func BenchmarkWebhookVerifyParse(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	run(b, func() error {
+	run(b, variant{"baseline", func() error {
 		if err := bl.verify(h, body); err != nil {
 			return err
 		}
 		var ev webhookEvent
 		return json.Unmarshal(body, &ev)
-	}, func() error {
+	}}, variant{"sdk", func() error {
 		if err := sdk.Verify(h, body); err != nil {
 			return err
 		}
 		_, err := payos.ParseWebhook(body)
 		return err
-	})
+	}})
 }
