@@ -37,6 +37,10 @@ fuzz:
 		done; \
 	done
 
+## chaos: exactly-once suite, 1,000 payouts per scenario under random faults; prints the counts
+chaos:
+	$(GO) test -race -count=1 -run 'TestChaos|TestRegression' -v ./internal/chaos -args -chaos.n=1000
+
 ## cover: coverage profile and per-function summary
 cover:
 	$(GO) test -race -coverprofile=coverage.out $(PKGS)

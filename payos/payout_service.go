@@ -123,6 +123,15 @@ func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, e
 		if serr == nil {
 			return c.matching(p, req, intl, pe)
 		}
+		if payout.IsRetryable(serr) || ctx.Err() != nil {
+			// PayOS has a payout under this Reference (or may have) and
+			// the search could not say which: not a refusal.
+			cp := *pe
+			cp.Code = payout.CodeOutcomeUnknown
+			cp.Message = "PayOS reports this Reference as taken and looking it up failed: call Send again with the same Reference"
+			cp.Err = serr
+			return nil, &cp
+		}
 		if !sure {
 			return nil, err // a 422 about the reference that was not a duplicate after all
 		}
@@ -170,6 +179,11 @@ func isDuplicate(pe *payout.Error) (dup, sure bool) {
 		// Unless it is about an idempotency key still in use.
 		ok := !strings.Contains(strings.ToLower(pe.Message), "idempotency")
 		return ok, ok
+	case pe.HTTPStatus == http.StatusUnprocessableEntity &&
+		pe.ProviderCode == "" && pe.Message == http.StatusText(pe.HTTPStatus):
+		// A 422 whose body said nothing readable (cut short, empty):
+		// it may be the duplicate answer, so look.
+		return true, false
 	case pe.HTTPStatus == http.StatusUnprocessableEntity && pe.Code == payout.CodeInvalidRequest:
 		return strings.Contains(strings.ToLower(pe.ProviderCode+" "+pe.Message), "reference"), false
 	}

@@ -188,10 +188,8 @@ type outcome struct {
 	// error but ErrOutcomeUnknown and ErrDuplicateReference says so) while
 	// the payout existed right after, though no earlier Send was ambiguous.
 	lies []lie
-	// replays counts the hidden replays (see sendStats) of all Sends, and
-	// lastReplayed reports one in the last Send.
-	replays      int
-	lastReplayed bool
+	// replays counts the hidden replays (see sendStats) of all Sends.
+	replays int
 	// lastLied reports that the last Send is in lies already.
 	lastLied bool
 }
@@ -199,9 +197,6 @@ type outcome struct {
 // lie is a Send whose error said it created nothing, while it had.
 type lie struct {
 	msg string
-	// replayed: net/http replayed a request of this Send on its own (see
-	// sendStats), which explains the lie as bug A (see knownbugs_test.go).
-	replayed bool
 }
 
 // claimsNothingCreated reports whether err, returned by Send, says that
@@ -247,11 +242,7 @@ func sendUntilAnswered(ctx context.Context, deadline time.Duration, clients []pa
 		stats := &sendStats{}
 		p, err := c.Send(stats.attach(sendCtx), req)
 		cancel()
-		replayed := stats.hiddenReplays() > 0
-		if replayed {
-			o.replays += stats.hiddenReplays()
-		}
-		o.lastReplayed = replayed
+		o.replays += stats.hiddenReplays()
 		if err == nil {
 			o.state, o.payout, o.err, o.attempts = stateSucceeded, p, nil, attempt
 			return o
@@ -261,7 +252,7 @@ func sendUntilAnswered(ctx context.Context, deadline time.Duration, clients []pa
 		if !o.mayExist && claimsNothingCreated(err) {
 			if n := created(req.Reference); n != 0 {
 				o.lastLied = true
-				o.lies = append(o.lies, lie{replayed: replayed,
+				o.lies = append(o.lies, lie{
 					msg: fmt.Sprintf("Send %d answered %q, which says it created nothing, yet %d payout(s) existed right after", attempt, err, n)})
 			}
 		}
@@ -393,9 +384,6 @@ type scenario struct {
 	// PayOS's duplicate-merchantReference check stands between a retry and
 	// a second payout.
 	dropIdempotencyKey bool
-	// knownBug, when set, names the bug outside this package that makes
-	// the scenario fail today; it runs only with -chaos.known-bugs.
-	knownBug string
 }
 
 // scenarios lists the runs of TestChaosExactlyOnce. The first two are the
@@ -408,8 +396,7 @@ func scenarios() []scenario {
 		{name: "payos", adapter: pos},
 		{name: "palpluss-caller-deadline", adapter: pal, callerDeadline: clientTimeout},
 		{name: "payos-caller-deadline", adapter: pos, callerDeadline: clientTimeout},
-		{name: "payos-no-idempotency-key", adapter: pos, dropIdempotencyKey: true,
-			knownBug: "bug B: a duplicate-reference answer whose search fails, or a 422 cut short, is a non-retryable error though the payout exists (knownbugs_test.go)"},
+		{name: "payos-no-idempotency-key", adapter: pos, dropIdempotencyKey: true},
 	}
 }
 
@@ -421,7 +408,7 @@ type report struct {
 	unknownCreated                            int
 	created, duplicates, mismatches, unexpect int
 	callerSends                               int
-	replays, tolerated                        int
+	replays                                   int
 	faults, errs                              string
 	elapsed                                   time.Duration
 }
@@ -455,25 +442,21 @@ func TestChaosExactlyOnce(t *testing.T) {
 	var rows []report
 	for _, sc := range scenarios() {
 		t.Run(sc.name, func(t *testing.T) {
-			if sc.knownBug != "" && !*flagKnownBugs {
-				t.Skipf("known bug, run with -chaos.known-bugs: %s", sc.knownBug)
-			}
 			rows = append(rows, runChaos(t, sc, seed, n, workers))
 		})
 	}
 
 	var b strings.Builder
 	b.WriteString(header + "\n")
-	fmt.Fprintf(&b, "%-26s %5s %9s %7s %7s %9s %7s %10s %10s %10s %5s %7s %9s %7s\n",
+	fmt.Fprintf(&b, "%-26s %5s %9s %7s %7s %9s %7s %10s %10s %10s %5s %7s %7s\n",
 		"scenario", "sent", "succeeded", "refused", "unknown", "abandoned", "created", "duplicates", "mismatches", "unexpected",
-		"sends", "replays", "tolerated", "elapsed")
+		"sends", "replays", "elapsed")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "%-26s %5d %9d %7d %7d %9d %7d %10d %10d %10d %5d %7d %9d %7s\n",
+		fmt.Fprintf(&b, "%-26s %5d %9d %7d %7d %9d %7d %10d %10d %10d %5d %7d %7s\n",
 			r.scenario, r.sent, r.succeeded, r.refused, r.unknown, r.abandoned, r.created, r.duplicates, r.mismatches, r.unexpect,
-			r.callerSends, r.replays, r.tolerated, r.elapsed.Round(10*time.Millisecond))
+			r.callerSends, r.replays, r.elapsed.Round(10*time.Millisecond))
 	}
-	b.WriteString("sends: Send calls in all; replays: payout requests net/http re-sent on its own, unseen by the SDK; " +
-		"tolerated: mismatches explained by such a replay (open bug A, knownbugs_test.go; -chaos.known-bugs counts them as mismatches)\n")
+	b.WriteString("sends: Send calls in all; replays: payout requests net/http re-sent on its own, unseen by the SDK (must be 0)\n")
 	for _, r := range rows {
 		fmt.Fprintf(&b, "%s faults injected: %s\n", r.scenario, r.faults)
 		fmt.Fprintf(&b, "%s errors callers saw: %s\n", r.scenario, r.errs)
@@ -571,9 +554,9 @@ func runChaos(t *testing.T, sc scenario, seed uint64, n, workers int) report {
 	r.scenario, r.faults, r.errs, r.elapsed = sc.name, faults.String(), errs.String(), elapsed
 
 	t.Logf("%s: sent %d, succeeded %d, refused %d, unknown after %d Sends %d (%d of them created), abandoned on a context error %d, "+
-		"created %d, duplicates %d, mismatches %d, unexpected %d, Sends %d, hidden replays %d, tolerated (bug A) %d, %v",
+		"created %d, duplicates %d, mismatches %d, unexpected %d, Sends %d, hidden replays %d, %v",
 		sc.name, r.sent, r.succeeded, r.refused, callerAttempts, r.unknown, r.unknownCreated, r.abandoned,
-		r.created, r.duplicates, r.mismatches, r.unexpect, r.callerSends, r.replays, r.tolerated, elapsed.Round(time.Millisecond))
+		r.created, r.duplicates, r.mismatches, r.unexpect, r.callerSends, r.replays, elapsed.Round(time.Millisecond))
 	t.Logf("%s faults injected: %s", sc.name, r.faults)
 	t.Logf("%s errors callers saw: %s", sc.name, r.errs)
 
@@ -585,6 +568,9 @@ func runChaos(t *testing.T, sc scenario, seed uint64, n, workers int) report {
 	}
 	if r.unexpect != 0 {
 		t.Errorf("%s: %d payouts ended otherwise than planned", sc.name, r.unexpect)
+	}
+	if r.replays != 0 {
+		t.Errorf("%s: net/http re-sent %d payout requests on its own: the SDK must see every attempt", sc.name, r.replays)
 	}
 	counts := sb.FaultCounts(provider)
 	for _, k := range allFaultKinds {
@@ -633,10 +619,6 @@ func check(t *testing.T, sb *payouttest.Sandbox, provider string, plans []planne
 		}
 		r.replays += o.replays
 		for _, l := range o.lies {
-			if l.replayed && !*flagKnownBugs {
-				r.tolerated++ // bug A, still open: see knownbugs_test.go
-				continue
-			}
 			fail(&r.mismatches, "%s: %s: %s", provider, ref, l.msg)
 			break
 		}
@@ -666,8 +648,6 @@ func check(t *testing.T, sb *payouttest.Sandbox, provider string, plans []planne
 			r.refused++
 			switch {
 			case len(got) == 0 || o.lastLied: // consistent, or reported among the lies
-			case o.lastReplayed && !*flagKnownBugs:
-				r.tolerated++ // bug A, still open: see knownbugs_test.go
 			default:
 				fail(&r.mismatches, "%s: %s: the caller was told it was refused (%v) but the server created it", provider, ref, o.err)
 			}
@@ -687,8 +667,6 @@ func check(t *testing.T, sb *payouttest.Sandbox, provider string, plans []planne
 			r.abandoned++
 			switch {
 			case len(got) == 0 || o.mayExist || o.lastLied: // consistent, or reported among the lies
-			case o.lastReplayed && !*flagKnownBugs:
-				r.tolerated++ // bug A, still open: see knownbugs_test.go
 			default:
 				fail(&r.mismatches, "%s: %s: Send ended on a bare context error (%v), which says nothing reached the provider, but the server created it", provider, ref, o.err)
 			}

@@ -24,9 +24,11 @@
 // paced to PalPluss's rate limit is never answered 429, and that unpaced it
 // is.
 //
-// knownbugs_test.go pins down, one deterministic test each, the bugs
-// outside this package the suite found; they run with -chaos.known-bugs,
-// which also makes the chaos suite count every mismatch those bugs explain.
+// regressions_test.go pins down, one deterministic test each, the bugs
+// outside this package the suite found (all fixed): net/http resending a
+// payout POST behind the engine's back, PayOS duplicate answers whose
+// search fails or whose body is cut short, and pacing with no room for
+// network jitter.
 //
 // The default sizes keep `go test -race ./internal/chaos` short; the full
 // run is

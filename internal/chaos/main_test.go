@@ -16,8 +16,6 @@ var (
 	flagN    = flag.Int("chaos.n", 150, "payouts per scenario of TestChaosExactlyOnce")
 	flagC    = flag.Int("chaos.c", 32, "concurrent callers in TestChaosExactlyOnce")
 	flagSeed = flag.Uint64("chaos.seed", 20260101, "seed of the fault injection and of the request mix")
-
-	flagKnownBugs = flag.Bool("chaos.known-bugs", false, "run the tests of open bugs outside this package (knownbugs_test.go), and count as mismatches those the bugs explain")
 )
 
 // TestMain fails the package if any test leaves a goroutine behind: a

@@ -20,7 +20,14 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		return nil, notSent{err}
 	}
-	resp, err := t.next.RoundTrip(r)
+	// Without GetBody net/http cannot resend the request by itself on a
+	// fresh connection (it would for one carrying an Idempotency-Key). The
+	// engine must see every attempt: a silent resend after the provider
+	// processed the first could end on an answer (a 429) that hides that
+	// the payout exists.
+	once := *r
+	once.GetBody = nil
+	resp, err := t.next.RoundTrip(&once)
 	if resp != nil {
 		t.limiter.Observe(resp.Header)
 	}

@@ -22,11 +22,18 @@ type Limiter struct {
 	now      func() time.Time
 }
 
+// Slack is the share of the window the limiter leaves unused: it spaces
+// requests by per/n plus 2%, so that network jitter (a request overtaking
+// the one before it on the way to the provider) cannot put n+1 of them into
+// one of the provider's windows.
+const Slack = 50 // 1/50 = 2%
+
 // NewLimiter paces to n requests per window; n == 0 disables pacing but keeps
 // pauses.
 func NewLimiter(n int, per time.Duration) *Limiter {
 	l := &Limiter{now: time.Now}
 	if n > 0 && per > 0 {
+		per += per / Slack
 		l.interval = per / time.Duration(n)
 	}
 	return l

@@ -13,21 +13,8 @@ import (
 )
 
 // The tests in this file each pin down, deterministically, a bug outside
-// this package that the chaos suite found. They fail until the bug is
-// fixed, so they run only with -chaos.known-bugs:
-//
-//	go test -race -count=1 -run TestKnownBug -v ./internal/chaos -args -chaos.known-bugs
-//
-// Once a bug is fixed, drop its skip (and, for bug A, the tolerance in
-// check and the "tolerated" column; for bug B, the knownBug of the
-// payos-no-idempotency-key scenario).
-
-func skipUnlessKnownBugs(t *testing.T) {
-	t.Helper()
-	if !*flagKnownBugs {
-		t.Skip("reproduces an open bug; run with -chaos.known-bugs")
-	}
-}
+// this package that the chaos suite found (now fixed), so that it cannot
+// come back unnoticed.
 
 // sequence is a FaultFunc that gives the n-th request matched by match the
 // n-th fault of faults (none after them), and counts the requests.
@@ -68,7 +55,7 @@ func isPayoutPost(r *http.Request) bool {
 
 func isSearch(r *http.Request) bool { return r.URL.Path == "/api/v1/payout/search" }
 
-// TestKnownBugHiddenReplay is bug A (internal/httpx): net/http's Transport
+// TestRegressionHiddenReplay is bug A (internal/httpx): net/http's Transport
 // replays by itself a request that carries an Idempotency-Key when the
 // reused connection it went out on fails (http.Request.isReplayable). The
 // engine sees one attempt; the provider saw two. When the first was
@@ -78,8 +65,7 @@ func isSearch(r *http.Request) bool { return r.URL.Path == "/api/v1/payout/searc
 // next a shallow copy of the request without GetBody (r2 := *r;
 // r2.GetBody = nil; t.next.RoundTrip(&r2)), so that net/http cannot replay
 // it and every try is an attempt the engine sees and classifies.
-func TestKnownBugHiddenReplay(t *testing.T) {
-	skipUnlessKnownBugs(t)
+func TestRegressionHiddenReplay(t *testing.T) {
 	for _, ad := range adapters {
 		t.Run(ad.name, func(t *testing.T) {
 			sb := payouttest.NewSandbox()
@@ -107,7 +93,7 @@ func TestKnownBugHiddenReplay(t *testing.T) {
 	}
 }
 
-// TestKnownBugDuplicateSearchFails is bug B, first half (payos, resolve):
+// TestRegressionDuplicateSearchFails is bug B, first half (payos, resolve):
 // when PayOS refuses a Send's merchantReference as a duplicate (its
 // Idempotency-Key expired, or another client sent it) and the search for the
 // existing payout fails for a reason that passes (503, a cut connection),
@@ -117,8 +103,7 @@ func TestKnownBugHiddenReplay(t *testing.T) {
 // and payout.IsRetryable(serr), return the error with Code
 // CodeOutcomeUnknown (and a message saying to send again with the same
 // Reference) instead of CodeDuplicateReference or the original 422.
-func TestKnownBugDuplicateSearchFails(t *testing.T) {
-	skipUnlessKnownBugs(t)
+func TestRegressionDuplicateSearchFails(t *testing.T) {
 	sb := payouttest.NewSandbox()
 	defer sb.Close()
 	c, err := adapters[1].newClient(sb, payout.WithHTTPClient(&http.Client{Transport: newTransport(t)}),
@@ -143,17 +128,16 @@ func TestKnownBugDuplicateSearchFails(t *testing.T) {
 	}
 }
 
-// TestKnownBugTruncated422 is bug B, second half (payos, isDuplicate): a
+// TestRegressionTruncated422 is bug B, second half (payos, isDuplicate): a
 // 422 answer cut short (its body unreadable) to a Send whose payout an
 // earlier Send may have created is reported as ErrInvalidRequest, final,
 // without searching; it may have been the duplicate-reference answer, and
 // here it is. Fix: in payos/payout_service.go isDuplicate, treat a 409 or
 // 422 whose body could not be read (no provider code, the message only the
 // status text) as a possible duplicate (dup true, sure false), so that
-// resolve searches; with the fix of TestKnownBugDuplicateSearchFails, a
+// resolve searches; with the fix of TestRegressionDuplicateSearchFails, a
 // failed search then gives ErrOutcomeUnknown.
-func TestKnownBugTruncated422(t *testing.T) {
-	skipUnlessKnownBugs(t)
+func TestRegressionTruncated422(t *testing.T) {
 	sb := payouttest.NewSandbox()
 	defer sb.Close()
 	// No connection reuse: bug A stays out of the way.
@@ -210,7 +194,7 @@ func (w withoutRateLimitHeaders) RoundTrip(r *http.Request) (*http.Response, err
 	return resp, err
 }
 
-// TestKnownBugSendAllPacingHasNoMargin is bug C (batch.go): SendAll paces
+// TestRegressionSendAllPacingHasNoMargin is bug C (batch.go): SendAll paces
 // Sends exactly RatePer/RateLimit apart, so their start times never put
 // more than RateLimit in a window, but their arrival times do: a request
 // that travels faster than the one that opened the provider's window (the
@@ -223,8 +207,7 @@ func (w withoutRateLimitHeaders) RoundTrip(r *http.Request) (*http.Response, err
 // say so in BatchOptions.RateLimit's doc ("a little under RateLimit per
 // RatePer, so that network jitter cannot push one request too many into a
 // window"); with it this test sees no 429.
-func TestKnownBugSendAllPacingHasNoMargin(t *testing.T) {
-	skipUnlessKnownBugs(t)
+func TestRegressionSendAllPacingHasNoMargin(t *testing.T) {
 	const n, per = palpluss.RequestsPerMinute, time.Second // the minute scaled to a second
 	sb := payouttest.NewSandbox(payouttest.WithSandboxRateLimit(n, per))
 	defer sb.Close()
