@@ -2,8 +2,6 @@ package palpluss
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -28,27 +26,14 @@ const (
 
 // IdempotencyKey returns the Idempotency-Key header Send sends for a payout
 // with the given reference: the reference itself when it is at most 120
-// printable ASCII characters without spaces, else "ref-" followed by the
-// hex SHA-256 of the reference (68 characters). It depends on nothing but
+// printable ASCII characters without spaces or '"', ',', ';', '\', else
+// "ref-" followed by the hex SHA-256 of the reference (68 characters). It depends on nothing but
 // the reference, so every attempt of a Send, every later Send with the same
 // Reference, and every Client in every process send the same key, and
 // PalPluss answers a repeat with the original payout instead of paying
 // twice.
 func IdempotencyKey(reference string) string {
-	if len(reference) > 0 && len(reference) <= maxIdempotencyKeyLen {
-		plain := true
-		for i := 0; i < len(reference); i++ {
-			if c := reference[i]; c <= ' ' || c > '~' {
-				plain = false
-				break
-			}
-		}
-		if plain {
-			return reference
-		}
-	}
-	sum := sha256.Sum256([]byte(reference))
-	return "ref-" + hex.EncodeToString(sum[:])
+	return httpx.IdempotencyKey(reference, maxIdempotencyKeyLen)
 }
 
 // payoutBody is the JSON body of POST /b2c/payouts. Optional members are

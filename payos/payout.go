@@ -2,14 +2,13 @@ package payos
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/payoutkit/payout"
+	"github.com/payoutkit/payout/internal/httpx"
 	"github.com/payoutkit/payout/money"
 	"github.com/payoutkit/payout/phone"
 )
@@ -119,18 +118,10 @@ const maxKeyLen = 255
 // IdempotencyKey is the Idempotency-Key header Send puts on every attempt
 // of the payout with the given Reference, and on every later Send of it:
 // the Reference itself when it is at most 255 printable ASCII characters
-// without spaces, else "sha256-" and the hex SHA-256 of the Reference.
+// without spaces or '"', ',', ';', '\', else "ref-" and the hex SHA-256 of
+// the Reference.
 func IdempotencyKey(reference string) string {
-	ok := len(reference) > 0 && len(reference) <= maxKeyLen
-	for i := 0; ok && i < len(reference); i++ {
-		c := reference[i]
-		ok = c > ' ' && c < 0x7f && c != '"' && c != ',' && c != ';' && c != '\\'
-	}
-	if ok {
-		return reference
-	}
-	sum := sha256.Sum256([]byte(reference))
-	return "sha256-" + hex.EncodeToString(sum[:])
+	return httpx.IdempotencyKey(reference, maxKeyLen)
 }
 
 // wirePayout is a payout as PayOS describes it: the initiate response, GET

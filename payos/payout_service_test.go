@@ -168,8 +168,8 @@ func TestIdempotencyKey(t *testing.T) {
 	long := strings.Repeat("a", 256)
 	for _, ref := range []string{long, "has space", "ünïcode", "a,b"} {
 		k := IdempotencyKey(ref)
-		assert.True(t, strings.HasPrefix(k, "sha256-"), ref)
-		assert.Len(t, k, len("sha256-")+64)
+		assert.True(t, strings.HasPrefix(k, "ref-"), ref)
+		assert.Len(t, k, len("ref-")+64)
 		assert.Equal(t, k, IdempotencyKey(ref), "stable")
 	}
 	assert.NotEqual(t, IdempotencyKey("has space"), IdempotencyKey("has  space"))
