@@ -386,7 +386,9 @@ func (c *baseline) withTimeout() *baseline {
 // request, parses the phone number, derives the idempotency key, encodes,
 // sends through the engine (retry policy, rate limiter, attempt tracing),
 // decodes the envelope and maps it to a payout.Payout.
-func BenchmarkPalPlussSend(b *testing.B) {
+func BenchmarkPalPlussSend(b *testing.B) { run(b, palSendVariants(b)...) }
+
+func palSendVariants(b *testing.B) []variant {
 	srv := sharedServer(b)
 	ctx := context.Background()
 	bl, sdk := palBaseline(srv.URL), palClient(b, srv.URL)
@@ -394,7 +396,7 @@ func BenchmarkPalPlussSend(b *testing.B) {
 		Description: "Commission payout", CallbackURL: "https://yourserver.com/webhooks/b2c"}
 	req := palRequest()
 	blt := bl.withTimeout()
-	run(b, variant{"baseline", func() error {
+	return []variant{variant{"baseline", func() error {
 		_, err := bl.palSend(ctx, in)
 		return err
 	}}, variant{"baseline_timeout", func() error {
@@ -403,16 +405,18 @@ func BenchmarkPalPlussSend(b *testing.B) {
 	}}, variant{"sdk", func() error {
 		_, err := sdk.Send(ctx, req)
 		return err
-	}})
+	}}}
 }
 
 // BenchmarkPalPlussGet: GET /v1/transactions/{id}.
-func BenchmarkPalPlussGet(b *testing.B) {
+func BenchmarkPalPlussGet(b *testing.B) { run(b, palGetVariants(b)...) }
+
+func palGetVariants(b *testing.B) []variant {
 	srv := sharedServer(b)
 	ctx := context.Background()
 	bl, sdk := palBaseline(srv.URL), palClient(b, srv.URL)
 	blt := bl.withTimeout()
-	run(b, variant{"baseline", func() error {
+	return []variant{variant{"baseline", func() error {
 		_, err := bl.palGet(ctx, palID)
 		return err
 	}}, variant{"baseline_timeout", func() error {
@@ -421,12 +425,14 @@ func BenchmarkPalPlussGet(b *testing.B) {
 	}}, variant{"sdk", func() error {
 		_, err := sdk.Get(ctx, palID)
 		return err
-	}})
+	}}}
 }
 
 // BenchmarkPayOSSend: POST /api/v1/payout/initiate with a cached bearer
 // token. The SDK also validates the sender's KYC record.
-func BenchmarkPayOSSend(b *testing.B) {
+func BenchmarkPayOSSend(b *testing.B) { run(b, posSendVariants(b)...) }
+
+func posSendVariants(b *testing.B) []variant {
 	srv := sharedServer(b)
 	ctx := context.Background()
 	bl, err := payosBaseline(ctx, srv.URL)
@@ -437,7 +443,7 @@ func BenchmarkPayOSSend(b *testing.B) {
 	in := newPosSendBody()
 	req := payosRequest()
 	blt := bl.withTimeout()
-	run(b, variant{"baseline", func() error {
+	return []variant{variant{"baseline", func() error {
 		_, err := bl.posSend(ctx, &in)
 		return err
 	}}, variant{"baseline_timeout", func() error {
@@ -446,11 +452,13 @@ func BenchmarkPayOSSend(b *testing.B) {
 	}}, variant{"sdk", func() error {
 		_, err := sdk.Send(ctx, req)
 		return err
-	}})
+	}}}
 }
 
 // BenchmarkPayOSGet: GET /api/v1/payout/{id} with a cached bearer token.
-func BenchmarkPayOSGet(b *testing.B) {
+func BenchmarkPayOSGet(b *testing.B) { run(b, posGetVariants(b)...) }
+
+func posGetVariants(b *testing.B) []variant {
 	srv := sharedServer(b)
 	ctx := context.Background()
 	bl, err := payosBaseline(ctx, srv.URL)
@@ -459,7 +467,7 @@ func BenchmarkPayOSGet(b *testing.B) {
 	}
 	sdk := payosClient(b, srv.URL)
 	blt := bl.withTimeout()
-	run(b, variant{"baseline", func() error {
+	return []variant{variant{"baseline", func() error {
 		_, err := bl.posGet(ctx, payosID)
 		return err
 	}}, variant{"baseline_timeout", func() error {
@@ -468,7 +476,7 @@ func BenchmarkPayOSGet(b *testing.B) {
 	}}, variant{"sdk", func() error {
 		_, err := sdk.Get(ctx, payosID)
 		return err
-	}})
+	}}}
 }
 
 // webhookBody is the documented PayOS payout.completed delivery, padded
@@ -533,7 +541,9 @@ type webhookEvent struct {
 // BenchmarkWebhookVerifyParse: a signed 1 KiB PayOS delivery, verified
 // (webhook.StandardVerifier) and parsed (payos.ParseWebhook) into a
 // payout.Event.
-func BenchmarkWebhookVerifyParse(b *testing.B) {
+func BenchmarkWebhookVerifyParse(b *testing.B) { run(b, webhookVariants(b)...) }
+
+func webhookVariants(b *testing.B) []variant {
 	body := webhookBody(b)
 	at := time.Unix(1767225600, 0)
 	clock := func() time.Time { return at }
@@ -549,7 +559,7 @@ func BenchmarkWebhookVerifyParse(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	run(b, variant{"baseline", func() error {
+	return []variant{variant{"baseline", func() error {
 		if err := bl.verify(h, body); err != nil {
 			return err
 		}
@@ -561,5 +571,54 @@ func BenchmarkWebhookVerifyParse(b *testing.B) {
 		}
 		_, err := payos.ParseWebhook(body)
 		return err
-	}})
+	}}}
+}
+
+// BenchmarkOverhead makes each benchmark's baseline call and SDK call in
+// turn, alternating which goes first, and reports both times and their
+// ratio. Under a noisy machine (other processes on the same cores) this
+// pairing keeps the ratio honest: both calls meet the same conditions,
+// whereas separate benchmarks a second apart may not. Allocation counts
+// come from the separate benchmarks.
+func BenchmarkOverhead(b *testing.B) {
+	for _, c := range []struct {
+		name     string
+		variants func(*testing.B) []variant
+	}{
+		{"PalPlussSend", palSendVariants}, {"PalPlussGet", palGetVariants},
+		{"PayOSSend", posSendVariants}, {"PayOSGet", posGetVariants},
+		{"WebhookVerifyParse", webhookVariants},
+	} {
+		b.Run("call="+c.name, func(b *testing.B) {
+			vs := c.variants(b)
+			base, sdk := vs[0], vs[len(vs)-1]
+			for _, v := range []variant{base, sdk} {
+				if err := v.call(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var tb, ts time.Duration
+			b.ResetTimer()
+			for i := range b.N {
+				first, second, dFirst, dSecond := base, sdk, &tb, &ts
+				if i%2 == 1 {
+					first, second, dFirst, dSecond = sdk, base, &ts, &tb
+				}
+				t0 := time.Now()
+				if err := first.call(); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if err := second.call(); err != nil {
+					b.Fatal(err)
+				}
+				*dFirst += t1.Sub(t0)
+				*dSecond += time.Since(t1)
+			}
+			b.ReportMetric(float64(tb.Nanoseconds())/float64(b.N), "baseline-ns/call")
+			b.ReportMetric(float64(ts.Nanoseconds())/float64(b.N), "sdk-ns/call")
+			b.ReportMetric(float64(ts)/float64(tb), "sdk/baseline")
+			b.ReportMetric(0, "ns/op") // the pair's time is not a figure of interest
+		})
+	}
 }
