@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -53,15 +52,10 @@ func decodeStrict(body []byte, v any) error {
 // decodeJSON decodes one JSON value with numbers kept as text, and rejects
 // trailing data.
 func decodeJSON(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("data after the JSON value")
-	}
-	return nil
+	// Every target is a typed struct whose numbers decode themselves
+	// exactly (flexNumber), so plain Unmarshal suffices; it also rejects
+	// data after the value.
+	return json.Unmarshal(body, v)
 }
 
 // wireTx is one PalPluss transaction. The provider's OpenAPI contract spells

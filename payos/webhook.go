@@ -38,6 +38,14 @@ type webhookEnvelope struct {
 	Data    json.RawMessage `json:"data"`
 }
 
+// typedEnvelope decodes the common delivery in one pass; webhookEnvelope
+// is the slower path that explains what is wrong with an unusual one.
+type typedEnvelope struct {
+	Type    *string     `json:"type"`
+	Payload *wirePayout `json:"payload"`
+	Data    *wirePayout `json:"data"`
+}
+
 // ParseWebhook parses a PayOS webhook body: {"type": "...", "payload": {...}}
 // or Svix's {"type": "...", "data": {...}}, where the object is a payout
 // (or transaction) as GET /api/v1/payout/{id} returns it. Unknown event
@@ -60,23 +68,20 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, webhookError("", "body is not a JSON object")
 	}
-	var env webhookEnvelope
-	if err := json.Unmarshal(trimmed, &env); err != nil {
-		return nil, webhookError("", "body is not valid JSON: %v", err)
+	var typed typedEnvelope
+	var w *wirePayout
+	if json.Unmarshal(trimmed, &typed) == nil && typed.Type != nil && *typed.Type != "" {
+		w = typed.Payload
+		if w == nil {
+			w = typed.Data
+		}
 	}
-	if env.Type == nil || *env.Type == "" {
-		return nil, webhookError("type", "is required")
-	}
-	obj := object(env.Payload)
-	if obj == nil {
-		obj = object(env.Data)
-	}
-	if obj == nil {
-		return nil, webhookError("payload", "is required: an object under \"payload\" or \"data\"")
-	}
-	var w wirePayout
-	if err := json.Unmarshal(obj, &w); err != nil {
-		return nil, webhookError("payload", "is not a payout object: %v", err)
+	typ := typed.Type
+	if w == nil {
+		var err error
+		if typ, w, err = parseEnvelopeSlowly(trimmed); err != nil {
+			return nil, err
+		}
 	}
 	if w.TransactionID == "" {
 		return nil, webhookError("payload.transactionId", "is required")
@@ -88,10 +93,34 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 	return &payout.Event{
 		ID:       "payos:" + p.ID + ":" + p.ProviderStatus,
 		Provider: ProviderName,
-		Type:     *env.Type,
+		Type:     *typ,
 		Payout:   p,
 		Raw:      append(json.RawMessage(nil), body...),
 	}, nil
+}
+
+// parseEnvelopeSlowly decodes an envelope the one-pass decoding refused,
+// to say precisely what is wrong with it.
+func parseEnvelopeSlowly(body []byte) (*string, *wirePayout, error) {
+	var env webhookEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, nil, webhookError("", "body is not valid JSON: %v", err)
+	}
+	if env.Type == nil || *env.Type == "" {
+		return nil, nil, webhookError("type", "is required")
+	}
+	obj := object(env.Payload)
+	if obj == nil {
+		obj = object(env.Data)
+	}
+	if obj == nil {
+		return nil, nil, webhookError("payload", "is required: an object under \"payload\" or \"data\"")
+	}
+	var w wirePayout
+	if err := json.Unmarshal(obj, &w); err != nil {
+		return nil, nil, webhookError("payload", "is not a payout object: %v", err)
+	}
+	return env.Type, &w, nil
 }
 
 // object returns raw when it is a JSON object, else nil.
