@@ -82,8 +82,7 @@ func New(provider, defaultBase string, cfg payout.Config, red *Redactor, hooks H
 	}
 	e.rc = &retryablehttp.Client{
 		HTTPClient: &http.Client{
-			Transport:     &transport{next: inner, limiter: e.limiter},
-			Timeout:       cfg.Timeout,
+			Transport:     &transport{next: inner, limiter: e.limiter, timeout: cfg.Timeout},
 			Jar:           jar,
 			CheckRedirect: redirect,
 		},
