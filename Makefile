@@ -5,7 +5,7 @@ FUZZTIME      ?= 15s
 BENCHTIME     ?= 1s
 PKGS          := ./...
 
-.PHONY: all test vet lint fmt bench fuzz cover chaos tidy
+.PHONY: all test vet lint fmt bench bench-all fuzz cover chaos tidy
 
 all: lint test
 
@@ -24,8 +24,19 @@ lint: vet
 fmt:
 	gofmt -w .
 
-## bench: every benchmark, with allocations
+BENCHSTAT     ?= golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCHCOUNT    ?= 5
+BENCHPKGS     := ./internal/bench ./phone ./money ./webhook
+
+## bench: the SDK beside hand-written clients, and the parsers (BENCHMARKS.md); raw output in bench.txt
 bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=$(BENCHCOUNT) $(BENCHPKGS) > bench.txt; s=$$?; cat bench.txt; exit $$s
+	$(GO) run $(BENCHSTAT) -filter '.name:/^(PalPluss|PayOS|Webhook)/' -col /client bench.txt
+	$(GO) run $(BENCHSTAT) -filter '.name:Overhead' bench.txt
+	$(GO) run $(BENCHSTAT) -filter '-.name:/^(PalPluss|PayOS|Webhook|Overhead)/' -table pkg bench.txt
+
+## bench-all: every benchmark of every package, once
+bench-all:
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) $(PKGS)
 
 ## fuzz: a short run of every fuzz target (FUZZTIME each)

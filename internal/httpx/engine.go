@@ -153,8 +153,8 @@ type Response struct {
 	MaybeServed bool
 }
 
-type callKey struct{}
-
+// callInfo is what the hooks of one call need to know of it; it travels
+// with the attempts record in the call's context.
 type callInfo struct {
 	method     string
 	idempotent bool
@@ -176,8 +176,7 @@ func (e *Engine) Do(ctx context.Context, r Request) (*Response, error) {
 	if len(r.Query) > 0 {
 		u += "?" + r.Query.Encode()
 	}
-	info := &callInfo{method: r.Method, idempotent: r.IdempotencyKey != "", noAuth: r.NoAuth}
-	ctx, att := withAttempts(context.WithValue(ctx, callKey{}, info))
+	ctx, att := withAttempts(ctx, callInfo{method: r.Method, idempotent: r.IdempotencyKey != "", noAuth: r.NoAuth})
 	var raw any
 	if body != nil {
 		raw = body
@@ -244,8 +243,8 @@ func mayCreate(r Request) bool {
 }
 
 func (e *Engine) authorize(r *http.Request) error {
-	info, _ := r.Context().Value(callKey{}).(*callInfo)
-	if e.hooks.Authorize == nil || (info != nil && info.noAuth) {
+	att := attemptsFrom(r.Context())
+	if e.hooks.Authorize == nil || (att != nil && att.info.noAuth) {
 		return nil
 	}
 	return e.hooks.Authorize(r.Context(), r)
@@ -278,9 +277,8 @@ func (e *Engine) beforeAttempt(_ retryablehttp.Logger, r *http.Request, n int) {
 // checkRetry is the retryablehttp.CheckRetry: Decide, fed with what the
 // trace saw, with the reason logged.
 func (e *Engine) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	info, _ := ctx.Value(callKey{}).(*callInfo)
 	att := attemptsFrom(ctx)
-	if info == nil || att == nil {
+	if att == nil {
 		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	}
 	// Record what this attempt may have done before anything else: a
@@ -299,6 +297,7 @@ func (e *Engine) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	// A credentials call creates nothing, so it is as safe to repeat as a
 	// request with an idempotency key.
+	info := att.info
 	d := Decide(info.method, info.idempotent || info.noAuth, resp, err, written)
 	if d.Retry {
 		status := 0

@@ -13,6 +13,7 @@ import (
 // attempts records, across the attempts of one call, whether any of them may
 // have reached the provider. An httptrace on the call's context feeds it.
 type attempts struct {
+	info        callInfo // fixed for the call
 	mu          sync.Mutex
 	count       int
 	traced      bool // the transport reports to httptrace (net/http's does)
@@ -103,8 +104,8 @@ func neverSent(err error) bool {
 
 type attemptsKey struct{}
 
-func withAttempts(ctx context.Context) (context.Context, *attempts) {
-	a := &attempts{}
+func withAttempts(ctx context.Context, info callInfo) (context.Context, *attempts) {
+	a := &attempts{info: info}
 	ctx = context.WithValue(ctx, attemptsKey{}, a)
 	return httptrace.WithClientTrace(ctx, a.trace()), a
 }
