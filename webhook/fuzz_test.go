@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/http"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,8 +42,6 @@ func FuzzParseSignatureHeader(f *testing.F) {
 	})
 }
 
-var canonicalSeconds = regexp.MustCompile(`^(0|[1-9][0-9]*)$`)
-
 // FuzzVerify feeds arbitrary headers and bodies to Verify: it must never
 // panic, and must accept exactly when the naive reference computation
 // says the delivery is signed.
@@ -77,8 +74,9 @@ func FuzzVerify(f *testing.F) {
 		// expected signature.
 		valid := id != "" && ts != "" && sig != ""
 		if valid {
-			t, err := strconv.ParseInt(ts, 10, 64)
-			valid = err == nil && canonicalSeconds.MatchString(ts) && t >= now.Unix()-300 && t <= now.Unix()+300
+			secs, err := strconv.ParseInt(ts, 10, 64)
+			valid = err == nil && secs >= now.Unix()-300 && secs <= now.Unix()+300
+			ts = strconv.FormatInt(secs, 10) // signed re-formatted, as the reference libraries do
 		}
 		if valid {
 			expected := "v1," + referenceSignature(secret, id, ts, body)

@@ -204,6 +204,7 @@ func (v *StandardVerifier) Verify(h http.Header, body []byte) error {
 	if !ok {
 		return ErrInvalidTimestamp
 	}
+	ts = canonicalTimestamp(ts, t)
 	st := v.s
 	now := st.now()
 	// The same comparisons as the reference implementations: too old when
@@ -314,24 +315,23 @@ func messageID(h http.Header) string {
 	return id
 }
 
-// parseTimestamp parses a timestamp header: decimal unix seconds, in
-// canonical form (digits only, no sign, no leading zero). The signed content
-// uses the header as received while reference implementations re-format the
-// parsed number; accepting only the canonical form makes both the same.
+// parseTimestamp parses a timestamp header as decimal unix seconds, as the
+// reference implementations do (strconv.ParseInt: an optional sign and
+// leading zeros are accepted). The signed content then carries the number
+// re-formatted (canonicalTimestamp), as theirs does.
 func parseTimestamp(s string) (int64, bool) {
-	if s == "" || len(s) > 19 || (len(s) > 1 && s[0] == '0') {
-		return 0, false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-	}
 	t, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, false
+	return t, err == nil
+}
+
+// canonicalTimestamp is the timestamp as signed: the parsed number in
+// plain decimal. It returns s itself when s is already that, the common
+// case, so that nothing is allocated.
+func canonicalTimestamp(s string, t int64) string {
+	if len(s) > 0 && s[0] != '+' && s[0] != '0' || s == "0" {
+		return s
 	}
-	return t, true
+	return strconv.FormatInt(t, 10)
 }
 
 // parseSignatures appends to dst the signatures of the v1 entries of a
