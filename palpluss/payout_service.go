@@ -166,9 +166,11 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 			Message: "this Reference belongs to an earlier payout of " + p.Amount.String() + " (" + p.ID +
 				"), not to this one of " + req.Amount.String() + ": use a new Reference for a new payout"}
 	}
-	c.eng.Logger().LogAttrs(ctx, slog.LevelDebug, "palpluss payout accepted",
-		slog.String("reference", p.Reference), slog.String("id", p.ID),
-		slog.String("status", string(p.Status)), slog.String("phone", phone.Mask(p.Phone)))
+	if log := c.eng.Logger(); log.Enabled(ctx, slog.LevelDebug) { // spare the masking when nobody listens
+		log.LogAttrs(ctx, slog.LevelDebug, "palpluss payout accepted",
+			slog.String("reference", p.Reference), slog.String("id", p.ID),
+			slog.String("status", string(p.Status)), slog.String("phone", phone.Mask(p.Phone)))
+	}
 	return p, nil
 }
 

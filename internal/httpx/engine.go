@@ -159,6 +159,7 @@ type callInfo struct {
 	method     string
 	idempotent bool
 	noAuth     bool
+	hasBody    bool
 }
 
 // Do sends r, retrying as the policy allows, and returns the 2xx response or
@@ -176,7 +177,7 @@ func (e *Engine) Do(ctx context.Context, r Request) (*Response, error) {
 	if len(r.Query) > 0 {
 		u += "?" + r.Query.Encode()
 	}
-	ctx, att := withAttempts(ctx, callInfo{method: r.Method, idempotent: r.IdempotencyKey != "", noAuth: r.NoAuth})
+	ctx, att := withAttempts(ctx, callInfo{method: r.Method, idempotent: r.IdempotencyKey != "", noAuth: r.NoAuth, hasBody: body != nil})
 	var raw any
 	if body != nil {
 		raw = body
@@ -211,10 +212,12 @@ func (e *Engine) Do(ctx context.Context, r Request) (*Response, error) {
 	}
 	defer resp.Body.Close()
 	data, readErr := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
-	e.log.LogAttrs(ctx, slog.LevelDebug, "payout http call",
-		slog.String("method", r.Method), slog.String("path", r.Path),
-		slog.Int("status", resp.StatusCode), slog.Int("attempts", attempts),
-		slog.Duration("elapsed", time.Since(start)))
+	if e.log.Enabled(ctx, slog.LevelDebug) { // spare the attributes when nobody listens
+		e.log.LogAttrs(ctx, slog.LevelDebug, "payout http call",
+			slog.String("method", r.Method), slog.String("path", r.Path),
+			slog.Int("status", resp.StatusCode), slog.Int("attempts", attempts),
+			slog.Duration("elapsed", time.Since(start)))
+	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	if readErr != nil && ok {
 		// The status line arrived, the body did not: the provider processed

@@ -5,36 +5,22 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
-	"net/http/httptrace"
 	"sync"
 	"syscall"
 )
 
 // attempts records, across the attempts of one call, whether any of them may
-// have reached the provider. An httptrace on the call's context feeds it.
+// have reached the provider. The transport marks an attempt as sent when
+// the request's body starts being read: net/http reads it only after the
+// connection is up and the headers are written, and without its body no
+// provider can act on a payout POST.
 type attempts struct {
 	info        callInfo // fixed for the call
 	mu          sync.Mutex
-	count       int
-	traced      bool // the transport reports to httptrace (net/http's does)
-	wrote       bool // the current attempt wrote its request headers
+	count       int  // attempts started
+	wrote       bool // the current attempt's body started being read
 	maybeServed bool // some attempt may have been processed by the provider
 	lastReason  string
-}
-
-func (a *attempts) trace() *httptrace.ClientTrace {
-	return &httptrace.ClientTrace{
-		GetConn: func(string) {
-			a.mu.Lock()
-			a.traced, a.wrote = true, false
-			a.mu.Unlock()
-		},
-		WroteHeaders: func() {
-			a.mu.Lock()
-			a.wrote = true
-			a.mu.Unlock()
-		},
-	}
 }
 
 // start marks the beginning of an attempt.
@@ -45,21 +31,35 @@ func (a *attempts) start() {
 	a.mu.Unlock()
 }
 
+// current returns the number of the attempt under way.
+func (a *attempts) current() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.count
+}
+
+// sent records that attempt n's body is being read; a late read of an
+// earlier attempt's body does not count for the current one.
+func (a *attempts) sent(n int) {
+	a.mu.Lock()
+	if n == a.count {
+		a.wrote = true
+	}
+	a.mu.Unlock()
+}
+
 // written reports whether the current attempt, which failed with err, may
 // have delivered its request. A connection that was refused or never
-// established delivered nothing; when the transport does not report to
-// httptrace (a test double, an unusual RoundTripper) only such dial errors
-// prove it, and anything else counts as possibly delivered.
+// established delivered nothing, nor did an attempt whose body was never
+// read; a request without a body gives no such sign and counts as possibly
+// delivered.
 func (a *attempts) written(err error) bool {
 	if neverSent(err) {
 		return false
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.traced {
-		return a.wrote
-	}
-	return true
+	return a.wrote || !a.info.hasBody
 }
 
 // served records that the current attempt may have been processed.
@@ -106,8 +106,7 @@ type attemptsKey struct{}
 
 func withAttempts(ctx context.Context, info callInfo) (context.Context, *attempts) {
 	a := &attempts{info: info}
-	ctx = context.WithValue(ctx, attemptsKey{}, a)
-	return httptrace.WithClientTrace(ctx, a.trace()), a
+	return context.WithValue(ctx, attemptsKey{}, a), a
 }
 
 func attemptsFrom(ctx context.Context) *attempts {

@@ -40,6 +40,9 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	once := r.WithContext(ctx)
 	once.GetBody = nil
+	if att := attemptsFrom(ctx); att != nil && once.Body != nil && once.Body != http.NoBody {
+		once.Body = &sentMarker{ReadCloser: once.Body, att: att, n: att.current()}
+	}
 	resp, err := t.next.RoundTrip(once)
 	if resp != nil {
 		t.limiter.Observe(resp.Header)
@@ -72,3 +75,20 @@ type notSent struct{ err error }
 
 func (e notSent) Error() string { return e.err.Error() }
 func (e notSent) Unwrap() error { return e.err }
+
+// sentMarker tells the attempts record when net/http starts reading an
+// attempt's body: from then on the provider may have the request.
+type sentMarker struct {
+	io.ReadCloser
+	att    *attempts
+	n      int
+	marked bool // only touched by the goroutine that reads the body
+}
+
+func (m *sentMarker) Read(p []byte) (int, error) {
+	if !m.marked {
+		m.marked = true
+		m.att.sent(m.n)
+	}
+	return m.ReadCloser.Read(p)
+}
