@@ -396,5 +396,8 @@ func TestRedactor(t *testing.T) {
 	assert.Len(t, r.rotating, MaxRotating)
 	assert.Equal(t, "to 2547****5678 and +2547****5678 and 0712**5678", r.String("to 254712345678 and +254712345678 and 0712345678"))
 	assert.Equal(t, "id 12547123456789", r.String("id 12547123456789"), "longer digit runs are not phones")
+	assert.Equal(t, "to 0712**5678, +2547****5678 and 2541****3456", r.String("to 0712 345 678, +254 712-345-678 and 254.110.123.456"),
+		"numbers as people type them are masked too")
+	assert.Equal(t, "at 2026-03-01 09:00:00", r.String("at 2026-03-01 09:00:00"), "dates are not phones")
 	assert.True(t, strings.HasPrefix(UserAgent(""), "payout-go/"+payout.Version+" (go"))
 }

@@ -62,9 +62,11 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// phoneRun finds Kenyan mobile numbers as they appear in requests and
-// responses: 2547XXXXXXXX, 2541XXXXXXXX, 07XXXXXXXX, 01XXXXXXXX.
-var phoneRun = regexp.MustCompile(`(?:\+?254|\b0)[17]\d{8}\b`)
+// phoneRun finds Kenyan mobile numbers as they appear in requests,
+// responses and people's typing: 2547XXXXXXXX, 2541XXXXXXXX, 07XXXXXXXX,
+// 01XXXXXXXX, with or without "+" and with single spaces, dashes or dots
+// between the groups ("0712 345 678", "+254 712-345-678").
+var phoneRun = regexp.MustCompile(`(?:\+?254[ .-]?|\b0)[17]\d{2}[ .-]?\d{3}[ .-]?\d{3}\b`)
 
 // String returns s with every registered secret replaced and every phone
 // number masked (first four and last four digits kept).
@@ -81,13 +83,21 @@ func (r *Redactor) String(s string) string {
 	return phoneRun.ReplaceAllStringFunc(s, maskPhone)
 }
 
-// maskPhone masks a number found in text with phone.Mask, keeping a
-// leading "+" outside the mask: "+254712345678" becomes "+2547****5678".
+// maskPhone masks a number found in text with phone.Mask, its digits only
+// and a leading "+" kept outside the mask: "+254712345678" becomes
+// "+2547****5678", "0712 345 678" becomes "0712**5678".
 func maskPhone(p string) string {
-	if strings.HasPrefix(p, "+") {
-		return "+" + phone.Mask(p[1:])
+	plus := strings.HasPrefix(p, "+")
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, p)
+	if plus {
+		return "+" + phone.Mask(digits)
 	}
-	return phone.Mask(p)
+	return phone.Mask(digits)
 }
 
 // redactHandler passes records to the caller's handler with every string
