@@ -131,35 +131,20 @@ func parseErrorBody(status int, body []byte) (code, message string) {
 // messages, joined with "; ").
 func text(raw json.RawMessage) string {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
+	if len(raw) == 0 || raw[0] != '[' {
+		return unquote(raw)
+	}
+	var parts []json.RawMessage
+	if json.Unmarshal(raw, &parts) != nil {
 		return ""
 	}
-	switch raw[0] {
-	case '"':
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			return strings.TrimSpace(s)
-		}
-	case '[':
-		var parts []json.RawMessage
-		if json.Unmarshal(raw, &parts) == nil {
-			var out []string
-			for _, p := range parts {
-				if s := text(p); s != "" {
-					out = append(out, s)
-				}
-			}
-			return strings.Join(out, "; ")
-		}
-	case '{', 'n', 't', 'f':
-		return ""
-	default:
-		var n json.Number
-		if json.Unmarshal(raw, &n) == nil {
-			return n.String()
+	var out []string
+	for _, p := range parts {
+		if s := text(p); s != "" {
+			out = append(out, s)
 		}
 	}
-	return ""
+	return strings.Join(out, "; ")
 }
 
 // looksLikeCode tells a machine code ("DUPLICATE_MERCHANT_REFERENCE",
