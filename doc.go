@@ -20,6 +20,10 @@
 //   - Money is exact: amounts are money.Amount, int64 minor units, and an
 //     amount a provider cannot pay exactly is an error, never rounded.
 //
+// SendAll sends a batch through any Client with bounded concurrency, optional
+// pacing to a provider's rate limit and one result per request in input
+// order, saying which requests never started when the context ends.
+//
 // Errors are *Error values with a provider-neutral Code; match them with
 // errors.Is against the ErrXxx sentinels, or errors.As to read the HTTP
 // status, the provider's own code, the request id and Retry-After.
