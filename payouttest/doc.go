@@ -26,6 +26,13 @@
 //   - Auth: "Authorization: Basic base64(key:)" or the raw key; otherwise
 //     401 AUTH_HEADER_INVALID (missing or malformed) or INVALID_API_KEY,
 //     in the provider's envelope {"success":false,"error":{...},"requestId"}.
+//   - Account state (WithPalPlussAccountState, SetPalPlussAccountState):
+//     with PalPlussKYCNotVerified, POST /b2c/payouts answers 403
+//     KYC_NOT_VERIFIED and the GETs still work; with
+//     PalPlussAccountInactive every call answers 403 ACCOUNT_INACTIVE, with
+//     PalPlussTenantInactive 401 TENANT_INACTIVE. These come after the key
+//     check and before anything else: nothing is validated, replayed,
+//     created or debited.
 //   - Validation: amount a JSON number of whole shillings, at least 10
 //     (400 VALIDATION_ERROR otherwise; the provider leaves this code
 //     undocumented); phone 07.., 01.., +254.., 254.. Kenyan mobile (400
@@ -38,19 +45,26 @@
 //     INSUFFICIENT_FUNDS when short) and the service wallet the fee (402
 //     INSUFFICIENT_SERVICE_BALANCE when short). The fee is never refunded;
 //     a failed payout goes FAILED then REVERSED, which credits the amount
-//     back. See WithPalPlussBalances, WithPalPlussFee, PalPlussBalances.
+//     back. A cancelled or expired payout never went out, so entering
+//     CANCELLED or EXPIRED credits the amount back too (the provider
+//     documents no REVERSED after them, so none follows). See
+//     WithPalPlussBalances, WithPalPlussFee, PalPlussBalances.
 //   - Idempotency-Key: a key seen with an accepted payout gets the original
 //     response again, byte for byte (same transactionId), and creates
 //     nothing. A refused request (400, 402, 409) is not remembered, so it
 //     may be retried with the same key. A repeated reference without a key
 //     creates a second payout: the real API does not refuse one either.
 //   - Statuses: PENDING, PROCESSING, then SUCCESS (with an M-Pesa receipt
-//     and result code "0") or FAILED then REVERSED.
+//     and result code "0") or FAILED then REVERSED; or PENDING then
+//     CANCELLED or EXPIRED (no result code, no receipt), straight from
+//     PENDING or, for a held payout SettleAs names, from PROCESSING.
 //   - Webhooks: POSTed, unsigned, to the payout's callbackUrl on SUCCESS,
-//     FAILED and REVERSED ({"event":"transaction.updated","event_type":
-//     "transaction.success"|"transaction.failed"|"transaction.updated",
-//     "transaction":{snake_case}}), redelivered after a non-2xx answer on
-//     the documented schedule (WithSandboxWebhookRetries to shorten it).
+//     FAILED, REVERSED, CANCELLED and EXPIRED ({"event":
+//     "transaction.updated","event_type":"transaction.success"|
+//     "transaction.failed"|"transaction.updated"|"transaction.cancelled"|
+//     "transaction.expired","transaction":{snake_case}}), redelivered after
+//     a non-2xx answer on the documented schedule
+//     (WithSandboxWebhookRetries to shorten it).
 //   - Transactions answer in camelCase as the docs show them (a list is
 //     {"items","nextCursor"}), or in the OpenAPI contract's snake_case
 //     with WithPalPlussSnakeCase ({"items","next_cursor"}). Cursors are
@@ -80,11 +94,13 @@
 //     &merchantReference= (a JSON array, empty if nothing matches; 400
 //     without both parameters).
 //   - Statuses: RECEIVED, PROCESSING, then COMPLETED (with a processor
-//     reference) or FAILED (with errorCode).
+//     reference) or FAILED (with errorCode); or RECEIVED then CANCELLED or
+//     EXPIRED (neither has an errorCode).
 //   - Webhooks: PayOS's payout request has no callback URL; the merchant
 //     sets one endpoint in the dashboard, modelled by WithPayOSWebhookURL
-//     and SetPayOSWebhookURL. On COMPLETED and FAILED it receives
-//     {"type":"payout.completed"|"payout.failed","payload":{GET payout}},
+//     and SetPayOSWebhookURL. On COMPLETED, FAILED, CANCELLED and EXPIRED it
+//     receives {"type":"payout.completed"|"payout.failed"|
+//     "payout.cancelled"|"payout.expired","payload":{GET payout}},
 //     signed with Standard Webhooks headers (svix-id, svix-timestamp,
 //     svix-signature, and the same as webhook-*) under PayOSWebhookSecret,
 //     redelivered with the same id after a non-2xx answer.
@@ -109,9 +125,20 @@
 //	(SandboxPhoneLimitExceeded)    and REVERSED                               PAYOUT_RECIPIENT_LIMIT_EXCEEDED
 //	phone 0700000003               accepted, PROCESSING until Settle or       accepted, PROCESSING until Settle or
 //	(SandboxPhoneHeld)             SettleAs names it (Settle pays it)         SettleAs names it (Settle pays it)
+//	phone 0700000004               accepted, then CANCELLED (webhook          accepted, then CANCELLED (webhook
+//	(SandboxPhoneCancelled)        transaction.cancelled): amount credited    payout.cancelled)
+//	                               back, fee kept
+//	phone 0700000005               accepted, then EXPIRED (webhook            accepted, then EXPIRED (webhook
+//	(SandboxPhoneExpired)          transaction.expired): amount credited      payout.expired)
+//	                               back, fee kept
 //	amount KES 99,999 exactly      refused: 409 INSUFFICIENT_FUNDS,           refused: 422 PAYOUT_INSUFFICIENT_FUNDS,
 //	(SandboxInsufficientFundsKES)  nothing created or debited                 nothing created
 //	anything else                  SUCCESS with an M-Pesa receipt             COMPLETED with a processor reference
+//
+// SettleAs chooses the outcome regardless of the recipient:
+// SandboxOutcomeSuccess, SandboxOutcomeInvalidAccount,
+// SandboxOutcomeLimitExceeded, SandboxOutcomeCancelled or
+// SandboxOutcomeExpired.
 //
 // A PalPluss payout larger than the B2C wallet's balance, or whose fee is
 // larger than the service wallet's, is refused as the provider documents

@@ -30,6 +30,16 @@ const (
 	// stays there until Settle or SettleAs names it; SettleAll and the
 	// settle delay leave it processing.
 	SandboxPhoneHeld = "0700000003"
+	// SandboxPhoneCancelled is a recipient whose payout is accepted and then
+	// cancelled before it goes out: PalPluss CANCELLED (the amount is
+	// credited back to the B2C wallet, the fee kept, webhook event_type
+	// transaction.cancelled); PayOS CANCELLED (webhook payout.cancelled).
+	SandboxPhoneCancelled = "0700000004"
+	// SandboxPhoneExpired is a recipient whose payout is accepted and then
+	// expires before it goes out: PalPluss EXPIRED (the amount is credited
+	// back, the fee kept, webhook event_type transaction.expired); PayOS
+	// EXPIRED (webhook payout.expired).
+	SandboxPhoneExpired = "0700000005"
 	// SandboxInsufficientFundsKES is the amount, in whole shillings, that
 	// the payout source never has: a payout of exactly KES 99,999 is refused
 	// at acceptance, with 409 INSUFFICIENT_FUNDS by PalPluss and 422
@@ -50,9 +60,16 @@ const (
 	// SandboxOutcomeLimitExceeded: the recipient's wallet limit would be
 	// exceeded.
 	SandboxOutcomeLimitExceeded
+	// SandboxOutcomeCancelled: the payout is cancelled before it goes out
+	// (PalPluss CANCELLED with the amount credited back, PayOS CANCELLED).
+	SandboxOutcomeCancelled
+	// SandboxOutcomeExpired: the payout expires before it goes out
+	// (PalPluss EXPIRED with the amount credited back, PayOS EXPIRED).
+	SandboxOutcomeExpired
 )
 
-// String returns "success", "invalid_account" or "limit_exceeded".
+// String returns "success", "invalid_account", "limit_exceeded",
+// "cancelled" or "expired".
 func (o SandboxOutcome) String() string {
 	switch o {
 	case SandboxOutcomeSuccess:
@@ -61,6 +78,10 @@ func (o SandboxOutcome) String() string {
 		return "invalid_account"
 	case SandboxOutcomeLimitExceeded:
 		return "limit_exceeded"
+	case SandboxOutcomeCancelled:
+		return "cancelled"
+	case SandboxOutcomeExpired:
+		return "expired"
 	}
 	return fmt.Sprintf("SandboxOutcome(%d)", int(o))
 }
@@ -75,6 +96,10 @@ func sandboxMagic(intl string) (SandboxOutcome, bool) {
 		return SandboxOutcomeLimitExceeded, false
 	case "254" + SandboxPhoneHeld[1:]:
 		return SandboxOutcomeSuccess, true
+	case "254" + SandboxPhoneCancelled[1:]:
+		return SandboxOutcomeCancelled, false
+	case "254" + SandboxPhoneExpired[1:]:
+		return SandboxOutcomeExpired, false
 	}
 	return SandboxOutcomeSuccess, false
 }
@@ -138,21 +163,42 @@ const (
 	stageSucceeded
 	stageFailed
 	stageReversed
+	stageCancelled
+	stageExpired
 )
 
 func (st sandboxStage) status() payout.Status {
 	return [...]payout.Status{payout.StatusPending, payout.StatusProcessing, payout.StatusSucceeded,
-		payout.StatusFailed, payout.StatusReversed}[st]
+		payout.StatusFailed, payout.StatusReversed, payout.StatusCancelled, payout.StatusExpired}[st]
 }
 
+// final is the stage a payout settled with outcome o ends in (before any
+// reversal).
+func (o SandboxOutcome) final() sandboxStage {
+	switch o {
+	case SandboxOutcomeSuccess:
+		return stageSucceeded
+	case SandboxOutcomeCancelled:
+		return stageCancelled
+	case SandboxOutcomeExpired:
+		return stageExpired
+	}
+	return stageFailed
+}
+
+// neverSent reports whether st is a final stage of a payout that never went
+// out to the recipient's network: cancelled or expired.
+func (st sandboxStage) neverSent() bool { return st == stageCancelled || st == stageExpired }
+
 // canEnter reports whether a payout at st may move to next: accepted to
-// processing, processing to succeeded or failed, failed to reversed.
+// processing, cancelled or expired; processing to succeeded, failed,
+// cancelled or expired; failed to reversed.
 func (st sandboxStage) canEnter(next sandboxStage) bool {
 	switch st {
 	case stageAccepted:
-		return next == stageProcessing
+		return next == stageProcessing || next.neverSent()
 	case stageProcessing:
-		return next == stageSucceeded || next == stageFailed
+		return next == stageSucceeded || next == stageFailed || next.neverSent()
 	case stageFailed:
 		return next == stageReversed
 	}
@@ -289,7 +335,8 @@ var ErrSandboxPayoutFinal = errors.New("payouttest: payout already settled")
 // Settle drives the payout id of provider to its scripted final status now
 // (see the magic values in the package documentation), through PROCESSING,
 // and on PalPluss through FAILED to REVERSED for a failure, sending the
-// webhooks on the way. A held payout (SandboxPhoneHeld) is paid. Settling
+// webhooks on the way. A cancelled or expired payout skips PROCESSING: it
+// never went out. A held payout (SandboxPhoneHeld) is paid. Settling
 // a payout that is already final does nothing.
 func (s *Sandbox) Settle(provider, id string) error {
 	return s.settle(provider, id, nil)
@@ -299,7 +346,7 @@ func (s *Sandbox) Settle(provider, id string) error {
 // now, whatever its magic values say, like Settle. It fails with
 // ErrSandboxPayoutFinal if the payout has already settled.
 func (s *Sandbox) SettleAs(provider, id string, outcome SandboxOutcome) error {
-	if outcome < SandboxOutcomeSuccess || outcome > SandboxOutcomeLimitExceeded {
+	if outcome < SandboxOutcomeSuccess || outcome > SandboxOutcomeExpired {
 		return fmt.Errorf("payouttest: SettleAs: unknown outcome %v", outcome)
 	}
 	return s.settle(provider, id, &outcome)
@@ -370,12 +417,13 @@ func (s *Sandbox) advance(b sandboxBackend, rec *sandboxRecord, st sandboxStage,
 }
 
 // finish moves rec through to the final status of o, reversal included.
-// The ledger's mutex is held.
+// A cancelled or expired payout skips PROCESSING unless it is already
+// there. The ledger's mutex is held.
 func (s *Sandbox) finish(b sandboxBackend, rec *sandboxRecord, o SandboxOutcome, now time.Time) []sandboxEvent {
-	events := s.advance(b, rec, stageProcessing, now)
-	final := stageSucceeded
-	if o != SandboxOutcomeSuccess {
-		final = stageFailed
+	final := o.final()
+	var events []sandboxEvent
+	if !final.neverSent() {
+		events = s.advance(b, rec, stageProcessing, now)
 	}
 	rec.outcome = o
 	events = append(events, s.advance(b, rec, final, now)...)
@@ -386,7 +434,8 @@ func (s *Sandbox) finish(b sandboxBackend, rec *sandboxRecord, o SandboxOutcome,
 }
 
 // scheduleSettlement settles rec on its own after the settle delay, if one
-// is set: PROCESSING after d/2, final after d, REVERSED d/2 later.
+// is set: PROCESSING after d/2 (not for a payout that will be cancelled or
+// expire), final after d, REVERSED d/2 later.
 func (s *Sandbox) scheduleSettlement(b sandboxBackend, id string) {
 	d := s.cfg.settleDelay
 	if d <= 0 {
@@ -404,6 +453,9 @@ func (s *Sandbox) scheduleSettlement(b sandboxBackend, id string) {
 			return
 		}
 		step(func(rec *sandboxRecord, now time.Time) []sandboxEvent {
+			if rec.outcome.final().neverSent() {
+				return nil
+			}
 			return s.advance(b, rec, stageProcessing, now)
 		})
 		if !sandboxSleep(ctx, d-d/2) {
@@ -414,11 +466,7 @@ func (s *Sandbox) scheduleSettlement(b sandboxBackend, id string) {
 			if rec.held {
 				return nil
 			}
-			st := stageSucceeded
-			if rec.outcome != SandboxOutcomeSuccess {
-				st = stageFailed
-			}
-			ev := s.advance(b, rec, st, now)
+			ev := s.advance(b, rec, rec.outcome.final(), now)
 			failed = rec.stage == stageFailed
 			return ev
 		})

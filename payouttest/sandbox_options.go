@@ -21,6 +21,7 @@ type sandboxConfig struct {
 	b2c, service money.Amount
 	fee          func(money.Amount) money.Amount
 	snake        bool
+	palAccount   PalPlussAccountState
 
 	payosMerchant, payosSecret string
 	payosWebhookSecret         string

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -33,6 +34,13 @@ var sandboxPalPlussResults = map[SandboxOutcome][2]string{
 	SandboxOutcomeLimitExceeded:  {"8", "Declined: the recipient's account balance would exceed its maximum."},
 }
 
+// PalPluss's result description of a payout that never went out. It has no
+// M-Pesa result code: M-Pesa never saw it.
+var sandboxPalPlussNeverSent = map[sandboxStage]string{
+	stageCancelled: "B2C payout cancelled before it was submitted to M-Pesa",
+	stageExpired:   "B2C payout expired before it was submitted to M-Pesa",
+}
+
 // palplussState is the PalPluss side: payouts, wallets and idempotency
 // keys, all guarded by the ledger's mutex.
 type palplussState struct {
@@ -43,10 +51,11 @@ type palplussState struct {
 	serviceUpdated time.Time
 	idem           map[string][]byte // Idempotency-Key -> the original response body
 	requests       int               // M-Pesa request counter, for providerRequestId
+	account        atomic.Int32      // a PalPlussAccountState; not guarded by mu
 }
 
 func newPalPlussState(s *Sandbox) *palplussState {
-	return &palplussState{
+	p := &palplussState{
 		sandboxLedger:  newSandboxLedger(SandboxPalPluss),
 		s:              s,
 		b2c:            s.cfg.b2c.Minor,
@@ -54,18 +63,21 @@ func newPalPlussState(s *Sandbox) *palplussState {
 		serviceUpdated: time.Now(),
 		idem:           map[string][]byte{},
 	}
+	p.account.Store(int32(s.cfg.palAccount))
+	return p
 }
 
 func (p *palplussState) ledger() *sandboxLedger { return &p.sandboxLedger }
 func (p *palplussState) reverses() bool         { return true }
 
 func (p *palplussState) statusName(st sandboxStage) string {
-	return [...]string{"PENDING", "PROCESSING", "SUCCESS", "FAILED", "REVERSED"}[st]
+	return [...]string{"PENDING", "PROCESSING", "SUCCESS", "FAILED", "REVERSED", "CANCELLED", "EXPIRED"}[st]
 }
 
 // enter applies a status change: an M-Pesa request id on processing, a
 // receipt on success, the result code on failure, the B2C amount credited
-// back on reversal (never the fee); and a webhook for every final status.
+// back on reversal and on cancellation or expiry (never the fee); and a
+// webhook for every final status.
 func (p *palplussState) enter(rec *sandboxRecord, st sandboxStage, now time.Time) []sandboxEvent {
 	switch st {
 	case stageProcessing:
@@ -79,12 +91,18 @@ func (p *palplussState) enter(rec *sandboxRecord, st sandboxStage, now time.Time
 		rec.failureCode, rec.failureMessage = r[0], r[1]
 	case stageReversed:
 		p.b2c += rec.amount.Minor
+	case stageCancelled, stageExpired:
+		// The B2C wallet was debited at acceptance and the money never went
+		// out: credit it back, in the same status (there is no REVERSED
+		// after these), as for a reversal. The fee stays spent.
+		rec.failureMessage = sandboxPalPlussNeverSent[st]
+		p.b2c += rec.amount.Minor
 	}
 	if rec.callbackURL == "" {
 		return nil
 	}
 	eventType := map[sandboxStage]string{stageSucceeded: "transaction.success", stageFailed: "transaction.failed",
-		stageReversed: "transaction.updated"}[st]
+		stageReversed: "transaction.updated", stageCancelled: "transaction.cancelled", stageExpired: "transaction.expired"}[st]
 	body, _ := json.Marshal(map[string]any{
 		"event":       "transaction.updated",
 		"event_type":  eventType,
@@ -96,7 +114,7 @@ func (p *palplussState) enter(rec *sandboxRecord, st sandboxStage, now time.Time
 
 func (p *palplussState) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/b2c/payouts", p.auth(p.createPayout))
+	mux.HandleFunc("POST /v1/b2c/payouts", p.auth(p.kyc(p.createPayout)))
 	mux.HandleFunc("GET /v1/transactions/{id}", p.auth(p.getTransaction))
 	mux.HandleFunc("GET /v1/transactions", p.auth(p.listTransactions))
 	mux.HandleFunc("GET /v1/wallets/service/balance", p.auth(p.serviceBalance))
@@ -147,6 +165,20 @@ func (p *palplussState) auth(next http.HandlerFunc) http.HandlerFunc {
 		}
 		if subtle.ConstantTimeCompare([]byte(key), []byte(p.s.cfg.palKey)) != 1 {
 			palplussError(w, http.StatusUnauthorized, "INVALID_API_KEY", "Invalid or revoked API key.", nil)
+			return
+		}
+		if p.accountRefusal(w, false) {
+			return
+		}
+		next(w, r)
+	}
+}
+
+// kyc refuses a B2C payout while the tenant's KYC is not verified, before
+// reading the request: nothing is validated, replayed or created.
+func (p *palplussState) kyc(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if p.accountRefusal(w, true) {
 			return
 		}
 		next(w, r)

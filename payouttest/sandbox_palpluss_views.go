@@ -36,7 +36,7 @@ func (p *palplussState) view(rec *sandboxRecord, kind palplussViewKind) any {
 	case stageSucceeded:
 		r := sandboxPalPlussResults[SandboxOutcomeSuccess]
 		resultCode, resultDesc = &r[0], r[1]
-	case stageFailed, stageReversed:
+	case stageFailed, stageReversed, stageCancelled, stageExpired:
 		resultCode, resultDesc = opt(rec.failureCode), rec.failureMessage
 	}
 	st, amount, fee := p.statusName(rec.stage), sandboxKESNumber(rec.amount), sandboxKESNumber(rec.fee)

@@ -52,12 +52,18 @@ func (p *payosState) ledger() *sandboxLedger { return &p.sandboxLedger }
 func (p *payosState) reverses() bool         { return false }
 
 func (p *payosState) statusName(st sandboxStage) string {
-	return [...]string{"RECEIVED", "PROCESSING", "COMPLETED", "FAILED", "REVERSED"}[st]
+	return [...]string{"RECEIVED", "PROCESSING", "COMPLETED", "FAILED", "REVERSED", "CANCELLED", "EXPIRED"}[st]
+}
+
+// payosEventTypes are the webhook types of the final statuses.
+var payosEventTypes = map[sandboxStage]string{
+	stageSucceeded: "payout.completed", stageFailed: "payout.failed",
+	stageCancelled: "payout.cancelled", stageExpired: "payout.expired",
 }
 
 // enter applies a status change: a processor reference on success, the
-// errorCode on failure, and a signed webhook to the merchant's endpoint for
-// both.
+// errorCode on failure, a message on cancellation or expiry, and a signed
+// webhook to the merchant's endpoint for each of them.
 func (p *payosState) enter(rec *sandboxRecord, st sandboxStage, _ time.Time) []sandboxEvent {
 	switch st {
 	case stageSucceeded:
@@ -65,16 +71,17 @@ func (p *payosState) enter(rec *sandboxRecord, st sandboxStage, _ time.Time) []s
 	case stageFailed:
 		f := sandboxPayOSFailures[rec.outcome]
 		rec.failureCode, rec.failureMessage = f[0], f[1]
+	case stageCancelled:
+		rec.failureMessage = "Payout cancelled"
+	case stageExpired:
+		rec.failureMessage = "Payout expired"
 	default:
 		return nil
 	}
 	if p.webhookURL == "" {
 		return nil
 	}
-	typ := "payout.completed"
-	if st == stageFailed {
-		typ = "payout.failed"
-	}
+	typ := payosEventTypes[st]
 	body, _ := json.Marshal(map[string]any{"type": typ, "payload": p.view(rec)})
 	return []sandboxEvent{{provider: SandboxPayOS, url: p.webhookURL, id: "msg_" + sandboxToken(sandboxBase62, 27),
 		eventType: typ, payoutID: rec.id, body: body}}
@@ -311,7 +318,7 @@ func payosMessage(rec *sandboxRecord) string {
 		return "Payout is being processed"
 	case stageSucceeded:
 		return "Payout completed"
-	case stageFailed:
+	case stageFailed, stageCancelled, stageExpired:
 		return rec.failureMessage
 	}
 	return "Payout received"
