@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,25 +17,22 @@ import (
 
 // cmdGet prints the payout with the given provider transaction id.
 func cmdGet(a *app, args []string) error {
-	pos, err := a.parseFlags(flag.NewFlagSet("get", flag.ContinueOnError), args, "transaction-id")
-	if err != nil {
-		return err
-	}
-	if err := a.connect(); err != nil {
-		return err
-	}
-	ctx, cancel := a.context()
-	defer cancel()
-	p, err := a.client.Get(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	return a.printPayout(p)
+	return lookup(a, "get", "transaction-id", args, func(ctx context.Context, id string) (*payout.Payout, error) {
+		return a.client.Get(ctx, id)
+	})
 }
 
 // cmdFind prints the payout sent with the given reference.
 func cmdFind(a *app, args []string) error {
-	pos, err := a.parseFlags(flag.NewFlagSet("find", flag.ContinueOnError), args, "reference")
+	return lookup(a, "find", "reference", args, func(ctx context.Context, ref string) (*payout.Payout, error) {
+		return a.client.FindByReference(ctx, ref)
+	})
+}
+
+// lookup runs a command that takes one argument, named arg, fetches one
+// payout with it and prints it.
+func lookup(a *app, name, arg string, args []string, fetch func(context.Context, string) (*payout.Payout, error)) error {
+	pos, err := a.parseFlags(flag.NewFlagSet(name, flag.ContinueOnError), args, arg)
 	if err != nil {
 		return err
 	}
@@ -43,7 +41,7 @@ func cmdFind(a *app, args []string) error {
 	}
 	ctx, cancel := a.context()
 	defer cancel()
-	p, err := a.client.FindByReference(ctx, pos[0])
+	p, err := fetch(ctx, pos[0])
 	if err != nil {
 		return err
 	}
