@@ -69,47 +69,58 @@ func codeFor(providerCode string) payout.Code {
 // the top level, and a member of an unexpected type is ignored rather than
 // failing the whole body.
 type wireError struct {
-	Success        json.RawMessage `json:"success"`
-	Error          json.RawMessage `json:"error"`
-	Message        json.RawMessage `json:"message"`
-	Code           json.RawMessage `json:"code"`
-	RequestID      json.RawMessage `json:"requestId"`
-	RequestIDSnake json.RawMessage `json:"request_id"`
+	Success        rawText `json:"success"`
+	Error          rawText `json:"error"`
+	Message        rawText `json:"message"`
+	Code           rawText `json:"code"`
+	RequestID      rawText `json:"requestId"`
+	RequestIDSnake rawText `json:"request_id"`
 }
 
 type wireErrorDetail struct {
-	Message json.RawMessage `json:"message"`
-	Code    json.RawMessage `json:"code"`
+	Message rawText `json:"message"`
+	Code    rawText `json:"code"`
+}
+
+// rawText is a JSON value kept as its text, as json.RawMessage keeps it
+// ("null" for null, "" when absent), held in a string so that the one-pass
+// decoder (decode.go) fills it with a piece of the body without copying.
+type rawText string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (r *rawText) UnmarshalJSON(b []byte) error {
+	*r = rawText(b)
+	return nil
 }
 
 // failed reports whether the body says the call failed: "success" is false
 // (or "false", as some proxies re-encode it).
 func (w *wireError) failed() bool {
-	s := string(bytes.TrimSpace(w.Success))
+	s := strings.TrimSpace(string(w.Success))
 	return s == "false" || s == `"false"`
 }
 
 // parse extracts the provider's code, message and request id.
 func (w *wireError) parse() (code, message, requestID string) {
 	code, message = rawString(w.Code), rawString(w.Message)
-	if e := bytes.TrimSpace(w.Error); len(e) > 0 {
+	if e := strings.TrimSpace(string(w.Error)); len(e) > 0 {
 		switch e[0] {
 		case '{':
 			var d wireErrorDetail
-			if json.Unmarshal(e, &d) == nil {
+			if json.Unmarshal([]byte(e), &d) == nil {
 				code, message = first(rawString(d.Code), code), first(rawString(d.Message), message)
 			}
 		case '"':
-			message = first(message, rawString(e))
+			message = first(message, rawString(rawText(e)))
 		}
 	}
 	return code, message, first(rawString(w.RequestID), rawString(w.RequestIDSnake))
 }
 
 // rawString reads a JSON string or number as text; anything else is "".
-func rawString(raw json.RawMessage) string {
+func rawString(raw rawText) string {
 	var f flexString
-	if len(raw) == 0 || f.UnmarshalJSON(raw) != nil {
+	if len(raw) == 0 || f.UnmarshalJSON([]byte(raw)) != nil {
 		return ""
 	}
 	return string(f)

@@ -200,7 +200,7 @@ func (c *Client) readSend(resp *httpx.Response, req payout.Request) (*payout.Pay
 		return &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName, HTTPStatus: resp.StatusCode,
 			Reference: req.Reference, RequestID: c.eng.Redactor().String(resp.Header.Get("X-Request-Id")), Message: msg, Err: cause}
 	}
-	env, err := decodeEnvelope[wireTx](resp.Body)
+	env, err := readTxEnvelope(resp.Body)
 	if err != nil {
 		return nil, unknown("PalPluss accepted the payout but its answer could not be read; send again with the same Reference", err)
 	}
@@ -244,7 +244,7 @@ func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
 	if err != nil {
 		return nil, err
 	}
-	env, err := decodeEnvelope[wireTx](resp.Body)
+	env, err := readTxEnvelope(resp.Body)
 	if err != nil {
 		return nil, c.unreadable(resp, "the transaction", err)
 	}

@@ -63,21 +63,15 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 	if len(body) > MaxWebhookBody {
 		return nil, webhookError("", "webhook body exceeds 1 MiB", nil)
 	}
-	var w wireEvent
-	if err := decodeStrict(body, &w); err != nil {
+	w, tx, field, err := readEvent(body)
+	if err != nil {
 		return nil, webhookError("", "webhook body is not a JSON object", err)
 	}
-	raw := w.Transaction
-	field := "transaction"
-	if isNull(raw) {
-		raw, field = w.Data, "data"
-	}
-	if isNull(raw) {
+	if field == "" {
 		return nil, webhookError("transaction", "is missing from the webhook", nil)
 	}
-	var tx wireTx
-	if err := decodeStrict(raw, &tx); err != nil {
-		return nil, webhookError(field, "is not a JSON object", err)
+	if tx == nil {
+		return nil, webhookError(field, "is not a JSON object", errors.New("not a JSON object"))
 	}
 	id := strings.TrimSpace(tx.id())
 	if id == "" {

@@ -1,14 +1,13 @@
 package payos
 
 import (
-	"bytes"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/payoutkit/payout"
 	"github.com/payoutkit/payout/internal/httpx"
+	"github.com/payoutkit/payout/internal/wirejson"
 	"github.com/payoutkit/payout/money"
 	"github.com/payoutkit/payout/phone"
 )
@@ -138,46 +137,37 @@ type wirePayout struct {
 	FailureCode                   string            `json:"failureCode"`
 	Collection                    *wireMoney        `json:"collection"`
 	DestinationValue              *destinationWire  `json:"destinationValue"`
-	Amount                        json.RawMessage   `json:"amount"`
+	Amount                        rawText           `json:"amount"`
 	Currency                      string            `json:"currency"`
 	Recipient                     *wireRecipientOut `json:"recipient"`
-	CreatedAt                     json.RawMessage   `json:"createdAt"`
-	UpdatedAt                     json.RawMessage   `json:"updatedAt"`
-	AuthState                     *struct {
-		TransitionedAt json.RawMessage `json:"transitionedAt"`
-	} `json:"authState"`
+	CreatedAt                     rawText           `json:"createdAt"`
+	UpdatedAt                     rawText           `json:"updatedAt"`
+	AuthState                     *authState        `json:"authState"`
 }
 
-// decodePayout reads a payout object, also when it comes wrapped as
-// {"data": {...}}.
-func decodePayout(body []byte) (*wirePayout, error) {
-	var w struct {
-		wirePayout
-		Data json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, err
-	}
-	if w.TransactionID == "" && firstNonEmpty(w.Status, w.CurrentState) == "" {
-		if inner := bytes.TrimSpace(w.Data); len(inner) > 0 && inner[0] == '{' {
-			var d wirePayout
-			if err := json.Unmarshal(inner, &d); err != nil {
-				return nil, err
-			}
-			return &d, nil
-		}
-	}
-	return &w.wirePayout, nil
+type authState struct {
+	TransitionedAt rawText `json:"transitionedAt"`
+}
+
+// rawText is a JSON value kept as its text, as json.RawMessage keeps it
+// ("null" for null, "" when absent), held in a string so that the one-pass
+// decoder (decode.go) fills it with a piece of the body without copying.
+type rawText string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (r *rawText) UnmarshalJSON(b []byte) error {
+	*r = rawText(b)
+	return nil
 }
 
 type wireMoney struct {
-	Amount   json.RawMessage `json:"amount"`
-	Currency string          `json:"currency"`
+	Amount   rawText `json:"amount"`
+	Currency string  `json:"currency"`
 }
 
 type destinationWire struct {
-	MinorAmount json.RawMessage `json:"minorAmount"`
-	Currency    string          `json:"currency"`
+	MinorAmount rawText `json:"minorAmount"`
+	Currency    string  `json:"currency"`
 }
 
 type wireRecipientOut struct {
@@ -264,7 +254,7 @@ func currency(c string) money.Currency {
 
 // decimalAmount reads a major-unit amount given as a JSON string ("20.00")
 // or number (20.0) through money.Parse, so that it is never a float.
-func decimalAmount(raw json.RawMessage, cur string) (money.Amount, bool) {
+func decimalAmount(raw rawText, cur string) (money.Amount, bool) {
 	s := unquote(raw)
 	if s == "" {
 		return money.Amount{}, false
@@ -275,27 +265,23 @@ func decimalAmount(raw json.RawMessage, cur string) (money.Amount, bool) {
 
 // unquote returns a JSON scalar's text: a string's content or a number's
 // digits as sent; "" for null, objects and arrays.
-func unquote(raw json.RawMessage) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
+func unquote[T ~string | ~[]byte](raw T) string {
+	s := strings.TrimSpace(string(raw))
+	if len(s) == 0 {
 		return ""
 	}
-	switch raw[0] {
+	switch s[0] {
 	case '"':
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return ""
-		}
-		return strings.TrimSpace(s)
+		return strings.TrimSpace(wirejson.Unquote(s))
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return string(raw)
+		return s
 	}
 	return ""
 }
 
 // parseTime reads an RFC 3339 string or a number of unix seconds (or
 // milliseconds); anything else is the zero time.
-func parseTime(raw json.RawMessage) time.Time {
+func parseTime(raw rawText) time.Time {
 	s := unquote(raw)
 	if s == "" {
 		return time.Time{}

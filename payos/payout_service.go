@@ -61,7 +61,7 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 	if err != nil {
 		return c.resolve(ctx, req, intl, err)
 	}
-	w, derr := decodePayout(resp.Body)
+	w, derr := readPayout(resp.Body)
 	if derr != nil || w.TransactionID == "" {
 		// The payout was probably created but its id is lost.
 		msg := "the provider accepted the payout but its answer carries no transactionId"
@@ -201,7 +201,7 @@ func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := decodePayout(resp.Body)
+	w, err := readPayout(resp.Body)
 	if err != nil {
 		return nil, &payout.Error{Code: payout.CodeProviderError, Provider: ProviderName, HTTPStatus: resp.StatusCode,
 			RequestID: resp.Header.Get("X-Request-Id"), Message: "the provider's answer is not the payout JSON expected", Err: err}

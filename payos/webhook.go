@@ -32,20 +32,6 @@ const (
 	EventTransactionSettled   = "transaction.settled"
 )
 
-type webhookEnvelope struct {
-	Type    *string         `json:"type"`
-	Payload json.RawMessage `json:"payload"`
-	Data    json.RawMessage `json:"data"`
-}
-
-// typedEnvelope decodes the common delivery in one pass; webhookEnvelope
-// is the slower path that explains what is wrong with an unusual one.
-type typedEnvelope struct {
-	Type    *string     `json:"type"`
-	Payload *wirePayout `json:"payload"`
-	Data    *wirePayout `json:"data"`
-}
-
 // ParseWebhook parses a PayOS webhook body: {"type": "...", "payload": {...}}
 // or Svix's {"type": "...", "data": {...}}, where the object is a payout
 // (or transaction) as GET /api/v1/payout/{id} returns it. Unknown event
@@ -68,20 +54,9 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, webhookError("", "body is not a JSON object")
 	}
-	var typed typedEnvelope
-	var w *wirePayout
-	if json.Unmarshal(trimmed, &typed) == nil && typed.Type != nil && *typed.Type != "" {
-		w = typed.Payload
-		if w == nil {
-			w = typed.Data
-		}
-	}
-	typ := typed.Type
-	if w == nil {
-		var err error
-		if typ, w, err = parseEnvelopeSlowly(trimmed); err != nil {
-			return nil, err
-		}
+	typ, w, err := readWebhook(trimmed)
+	if err != nil {
+		return nil, err
 	}
 	if w.TransactionID == "" {
 		return nil, webhookError("payload.transactionId", "is required")
@@ -97,39 +72,6 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 		Payout:   p,
 		Raw:      append(json.RawMessage(nil), body...),
 	}, nil
-}
-
-// parseEnvelopeSlowly decodes an envelope the one-pass decoding refused,
-// to say precisely what is wrong with it.
-func parseEnvelopeSlowly(body []byte) (*string, *wirePayout, error) {
-	var env webhookEnvelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, nil, webhookError("", "body is not valid JSON: %v", err)
-	}
-	if env.Type == nil || *env.Type == "" {
-		return nil, nil, webhookError("type", "is required")
-	}
-	obj := object(env.Payload)
-	if obj == nil {
-		obj = object(env.Data)
-	}
-	if obj == nil {
-		return nil, nil, webhookError("payload", "is required: an object under \"payload\" or \"data\"")
-	}
-	var w wirePayout
-	if err := json.Unmarshal(obj, &w); err != nil {
-		return nil, nil, webhookError("payload", "is not a payout object: %v", err)
-	}
-	return env.Type, &w, nil
-}
-
-// object returns raw when it is a JSON object, else nil.
-func object(raw json.RawMessage) json.RawMessage {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil
-	}
-	return raw
 }
 
 func webhookError(field, format string, args ...any) error {

@@ -151,11 +151,15 @@ func (r *Reader) More() bool {
 		r.fail("expected a member name")
 		return false
 	}
-	raw := r.str()
+	raw, simple := r.str()
 	if r.err != nil {
 		return false
 	}
-	r.key = Unquote(raw)
+	if simple {
+		r.key = raw[1 : len(raw)-1]
+	} else {
+		r.key = Unquote(raw)
+	}
 	r.ws()
 	if r.i >= len(r.s) || r.s[r.i] != ':' {
 		r.fail("expected ':' after member name")
@@ -314,21 +318,39 @@ func (r *Reader) number() {
 	r.i = i
 }
 
-// str consumes the string literal at r.i and returns it, quotes included.
-func (r *Reader) str() string {
+// plain marks the bytes a string literal holds as they are: printable
+// ASCII but '"' and '\\'.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// str consumes the string literal at r.i and returns it, quotes included,
+// and whether its content is printable ASCII without escapes (then it is
+// its own value).
+func (r *Reader) str() (lit string, simple bool) {
 	s, start := r.s, r.i
 	i := start + 1
-	for i < len(s) {
-		c := s[i]
-		switch {
+	simple = true
+	for {
+		for i < len(s) && plain[s[i]] {
+			i++
+		}
+		if i >= len(s) {
+			break
+		}
+		switch c := s[i]; {
 		case c == '"':
 			r.i = i + 1
-			return s[start:r.i]
+			return s[start:r.i], simple
 		case c == '\\':
+			simple = false
 			if i+1 >= len(s) {
 				r.i = i
 				r.fail("unexpected end of JSON input")
-				return ""
+				return "", false
 			}
 			switch s[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -337,25 +359,26 @@ func (r *Reader) str() string {
 				if i+6 > len(s) || !isHex4(s[i+2:i+6]) {
 					r.i = i
 					r.fail("invalid \\u escape in string literal")
-					return ""
+					return "", false
 				}
 				i += 6
 			default:
 				r.i = i
 				r.fail("invalid escape in string literal")
-				return ""
+				return "", false
 			}
 		case c < 0x20:
 			r.i = i
 			r.fail("invalid control character in string literal")
-			return ""
-		default:
+			return "", false
+		default: // a byte of a multi-byte character, or invalid UTF-8
+			simple = false
 			i++
 		}
 	}
 	r.i = i
 	r.fail("unexpected end of JSON input")
-	return ""
+	return "", false
 }
 
 func isHex4(s string) bool {
@@ -371,8 +394,12 @@ func isHex4(s string) bool {
 // Unquote returns the content of a string literal as encoding/json decodes
 // it into a string: escapes resolved, invalid UTF-8 replaced by U+FFFD.
 // The common literal, without escapes and valid UTF-8, is returned as a
-// substring, without allocating. lit must be a literal read by a Reader.
+// substring, without allocating. lit must be a valid literal (read by a
+// Reader, or kept by encoding/json); what is not even quoted is "".
 func Unquote(lit string) string {
+	if len(lit) < 2 || lit[0] != '"' || lit[len(lit)-1] != '"' {
+		return ""
+	}
 	inner := lit[1 : len(lit)-1]
 	if strings.IndexByte(inner, '\\') < 0 && utf8.ValidString(inner) {
 		return inner
