@@ -28,12 +28,14 @@ const (
 
 // IdempotencyKey returns the Idempotency-Key header Send sends for a payout
 // with the given reference: the reference itself when it is at most 120
-// printable ASCII characters without spaces or '"', ',', ';', '\', else
-// "ref-" followed by the hex SHA-256 of the reference (68 characters). It depends on nothing but
-// the reference, so every attempt of a Send, every later Send with the same
-// Reference, and every Client in every process send the same key, and
-// PalPluss answers a repeat with the original payout instead of paying
-// twice.
+// printable ASCII characters without spaces or '"', ',', ';', '\' and is not
+// shaped like a derived key ("ref-" and 64 hex digits), else "ref-"
+// followed by the hex SHA-256 of the reference (68 characters). The mapping
+// is injective, so two References never share a key, and depends on
+// nothing but the reference, so every attempt of a Send, every later Send
+// with the same Reference, and every Client in every process send the same
+// key, and PalPluss answers a repeat with the original payout instead of
+// paying twice.
 func IdempotencyKey(reference string) string {
 	return httpx.IdempotencyKey(reference, maxIdempotencyKeyLen)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/payoutkit/payout"
 	"github.com/payoutkit/payout/money"
+	"github.com/payoutkit/payout/palpluss"
 	"github.com/payoutkit/payout/payouttest"
 )
 
@@ -144,4 +145,28 @@ func TestSandboxReferenceReusedForAnotherPhoneIsRefused(t *testing.T) {
 		})
 	}
 	assert.Equal(t, 1, sb.CreatedCount(payouttest.SandboxPalPluss, "REUSE-1"))
+}
+
+// Issue 10, item 3: the literal Reference "ref-<sha256 of X>" used to share
+// X's Idempotency-Key: PalPluss replayed X's payout, the second payout was
+// never made, and Send reported it accepted.
+func TestSandboxReferenceShapedLikeADerivedKeyIsItsOwnPayout(t *testing.T) {
+	sb := payouttest.NewSandbox()
+	defer sb.Close()
+	c := sandboxClient(t, sb)
+	ctx := context.Background()
+	x := payout.Request{Reference: "salary march #7", Amount: money.New(500_00, money.KES), Recipient: payout.Recipient{Phone: "0712345678"}}
+	lookalike := x
+	lookalike.Reference = palpluss.IdempotencyKey(x.Reference)
+	require.Regexp(t, `^ref-[0-9a-f]{64}$`, lookalike.Reference)
+
+	px, err := c.Send(ctx, x)
+	require.NoError(t, err)
+	pl, err := c.Send(ctx, lookalike)
+	require.NoError(t, err)
+	assert.NotEqual(t, px.ID, pl.ID)
+	assert.Equal(t, lookalike.Reference, pl.Reference)
+	assert.Equal(t, 1, sb.CreatedCount(payouttest.SandboxPalPluss, x.Reference))
+	assert.Equal(t, 1, sb.CreatedCount(payouttest.SandboxPalPluss, lookalike.Reference), "the second payout was made")
+	assert.NotEqual(t, palpluss.IdempotencyKey(x.Reference), palpluss.IdempotencyKey(lookalike.Reference))
 }
