@@ -88,3 +88,13 @@ func PathSegment(field, id string) (string, error) {
 	}
 	return url.PathEscape(id), nil
 }
+
+// RedactURL is u for printing: its password, if any, replaced
+// (url.URL.Redacted); a URL that cannot be parsed is not shown at all.
+func RedactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "[unparsable URL]"
+	}
+	return p.Redacted()
+}
