@@ -40,6 +40,9 @@ var errorCodes = map[string]errorCode{
 	"INVALID_UUID":                        {http.StatusBadRequest, payout.CodeInvalidRequest},
 	"UNSUPPORTED_CURRENCY":                {http.StatusBadRequest, payout.CodeInvalidRequest},
 	"INSUFFICIENT_SERVICE_BALANCE":        {http.StatusPaymentRequired, payout.CodeInsufficientFeeBalance},
+	// The provider's SDK usage guide documents INSUFFICIENT_BALANCE (400)
+	// for the service wallet, which pays the fees.
+	"INSUFFICIENT_BALANCE": {http.StatusBadRequest, payout.CodeInsufficientFeeBalance},
 	"CREDENTIAL_NOT_FOUND":                {http.StatusNotFound, payout.CodeNotFound},
 	"TRANSACTION_NOT_FOUND":               {http.StatusNotFound, payout.CodeNotFound},
 	"WALLET_NOT_FOUND":                    {http.StatusNotFound, payout.CodeNotFound},
@@ -164,7 +167,7 @@ func (c *Client) envelopeError(resp *httpx.Response, w *wireError, reference str
 	red := c.eng.Redactor()
 	pe := &payout.Error{
 		Code: codeFor(code), Provider: ProviderName, ProviderCode: red.String(code), HTTPStatus: resp.StatusCode,
-		Message: red.String(msg), Reference: reference, RequestID: red.String(first(rid, resp.Header.Get("X-Request-Id"))),
+		Message: red.String(msg), Reference: reference, RequestID: first(red.String(rid), c.eng.RequestID(resp.Header)),
 	}
 	if pe.Code == "" {
 		pe.Code = payout.CodeProviderError

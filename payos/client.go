@@ -36,7 +36,7 @@ const (
 // use. Printing it (fmt, slog) never shows the client secret or a token.
 type Client struct {
 	merchantID string
-	base       string
+	base       string // for printing: its password redacted
 	eng        *httpx.Engine
 	tokens     *tokenCache
 }
@@ -108,8 +108,8 @@ func New(merchantID, clientSecret string, opts ...payout.Option) (*Client, error
 		Authorize:   c.authorize,
 		DecodeError: decodeError,
 	})
-	c.base = cfg.BaseURL
-	if c.base == "" {
+	c.base = httpx.RedactURL(cfg.BaseURL)
+	if cfg.BaseURL == "" {
 		c.base = DefaultBaseURL
 	}
 	if ts == nil {

@@ -117,8 +117,9 @@ const maxKeyLen = 255
 // IdempotencyKey is the Idempotency-Key header Send puts on every attempt
 // of the payout with the given Reference, and on every later Send of it:
 // the Reference itself when it is at most 255 printable ASCII characters
-// without spaces or '"', ',', ';', '\', else "ref-" and the hex SHA-256 of
-// the Reference.
+// without spaces or '"', ',', ';', '\' and is not shaped like a derived key
+// ("ref-" and 64 hex digits), else "ref-" and the hex SHA-256 of the
+// Reference. Two References never share a key.
 func IdempotencyKey(reference string) string {
 	return httpx.IdempotencyKey(reference, maxKeyLen)
 }
