@@ -26,7 +26,8 @@ var txNames = wirejson.NewFields(
 	"type", "status", "currency",
 	"amount", "transactionFee", "transaction_fee",
 	"phone", "phone_number", "phoneNumber",
-	"reference", "external_reference", "externalReference", "mpesaReceipt", "mpesa_receipt",
+	"reference", "external_reference", "externalReference", "accountReference", "account_reference",
+	"mpesaReceipt", "mpesa_receipt",
 	"resultCode", "result_code", "resultDesc", "result_desc", "resultDescription", "result_description",
 	"createdAt", "created_at", "updatedAt", "updated_at",
 )
@@ -47,6 +48,8 @@ const (
 	mTxReference
 	mTxExternalRef
 	mTxExternalRefCamel
+	mTxAccountRef
+	mTxAccountRefSnake
 	mTxMpesaReceipt
 	mTxMpesaReceiptSnake
 	mTxResultCode
@@ -95,6 +98,10 @@ func (w *wireTx) set(r *wirejson.Reader, i int) {
 		w.ExternalRef = readFlexString(r)
 	case mTxExternalRefCamel:
 		w.ExternalRefCamel = readFlexString(r)
+	case mTxAccountRef:
+		w.AccountRef = readFlexString(r)
+	case mTxAccountRefSnake:
+		w.AccountRefSnake = readFlexString(r)
 	case mTxMpesaReceipt:
 		w.MpesaReceipt = readFlexString(r)
 	case mTxMpesaReceiptSnake:
