@@ -137,6 +137,7 @@ func New(apiKey string, opts ...payout.Option) (*Client, error) {
 
 	credential := base64.StdEncoding.EncodeToString([]byte(apiKey + ":"))
 	header := "Basic " + credential
+	authValue := []string{header}
 	red := &httpx.Redactor{}
 	red.Add(apiKey, credential)
 
@@ -147,7 +148,7 @@ func New(apiKey string, opts ...payout.Option) (*Client, error) {
 	c := &Client{baseURL: httpx.RedactURL(strings.TrimRight(base, "/")), maxAmount: maxAmount, rate: rate}
 	c.eng = httpx.New(ProviderName, DefaultBaseURL, cfg, red, httpx.Hooks{
 		Authorize: func(_ context.Context, r *http.Request) error {
-			r.Header.Set("Authorization", header)
+			r.Header["Authorization"] = authValue // shared: net/http only reads it
 			return nil
 		},
 		DecodeError: func(status int, h http.Header, body []byte) *payout.Error {

@@ -46,7 +46,11 @@ func (s *rateState) get() (RateLimit, bool) {
 
 // observe records the x-ratelimit-* headers of h, when it has them.
 func (s *rateState) observe(h http.Header) {
-	rem, err := strconv.Atoi(h.Get("X-Ratelimit-Remaining"))
+	v := h.Get("X-Ratelimit-Remaining")
+	if v == "" { // the usual case; Atoi would allocate its error
+		return
+	}
+	rem, err := strconv.Atoi(v)
 	if err != nil {
 		return
 	}

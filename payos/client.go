@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -39,6 +40,14 @@ type Client struct {
 	base       string // for printing: its password redacted
 	eng        *httpx.Engine
 	tokens     *tokenCache
+	authHeader *atomic.Pointer[authHeader] // the last token's Authorization value
+}
+
+// authHeader is a token's Authorization header value, built once per token
+// rather than once per request.
+type authHeader struct {
+	tok   *Token
+	value []string
 }
 
 var _ payout.Client = (*Client)(nil)
@@ -103,7 +112,7 @@ func New(merchantID, clientSecret string, opts ...payout.Option) (*Client, error
 
 	red := &httpx.Redactor{}
 	red.Add(clientSecret)
-	c := &Client{merchantID: merchantID}
+	c := &Client{merchantID: merchantID, authHeader: new(atomic.Pointer[authHeader])}
 	c.eng = httpx.New(ProviderName, DefaultBaseURL, cfg, red, httpx.Hooks{
 		Authorize:   c.authorize,
 		DecodeError: decodeError,
@@ -186,7 +195,12 @@ func (c *Client) authorize(ctx context.Context, r *http.Request) error {
 	if st != nil {
 		st.tok = tok
 	}
-	r.Header.Set("Authorization", tok.authorization())
+	h := c.authHeader.Load()
+	if h == nil || h.tok != tok {
+		h = &authHeader{tok: tok, value: []string{tok.authorization()}}
+		c.authHeader.Store(h)
+	}
+	r.Header["Authorization"] = h.value
 	return nil
 }
 

@@ -89,6 +89,7 @@ func buildInitiate(merchantID string, req payout.Request) (*initiateRequest, str
 	if s == nil {
 		return nil, "", payout.InvalidField("sender", "is required by PayOS for payouts to Kenya (KYC): an individual (passport or government issued id) or a company")
 	}
+	intl := num.International()
 	return &initiateRequest{
 		MerchantID:        merchantID,
 		MerchantReference: req.Reference,
@@ -96,7 +97,7 @@ func buildInitiate(merchantID string, req payout.Request) (*initiateRequest, str
 		PaymentMethodID:   paymentMethodID,
 		PaymentLocation:   paymentLocation,
 		Recipient: wireRecipient{Type: recipientType, Name: name, Operator: operatorMpesa,
-			Country: paymentLocation, PhoneNumber: num.International()},
+			Country: paymentLocation, PhoneNumber: intl},
 		Sender: wireSender{
 			FullName:       strings.TrimSpace(s.FullName),
 			PhoneNumber:    strings.TrimPrefix(strings.TrimSpace(s.PhoneNumber), "+"),
@@ -108,7 +109,7 @@ func buildInitiate(merchantID string, req payout.Request) (*initiateRequest, str
 			SourceOfFunds:  strings.TrimSpace(s.SourceOfFunds),
 			Relationship:   strings.TrimSpace(s.Relationship),
 		},
-	}, num.International(), nil
+	}, intl, nil
 }
 
 // maxKeyLen is the longest Reference used verbatim as Idempotency-Key.

@@ -41,6 +41,7 @@ type Engine struct {
 	log       *slog.Logger
 	redactor  *Redactor
 	userAgent string
+	uaValue   []string // userAgent as a header value, shared by every request
 	hooks     Hooks
 }
 
@@ -67,6 +68,7 @@ func New(provider, defaultBase string, cfg payout.Config, red *Redactor, hooks H
 		userAgent: UserAgent(cfg.UserAgent),
 		hooks:     hooks,
 	}
+	e.uaValue = []string{e.userAgent}
 	inner := http.DefaultTransport
 	var jar http.CookieJar
 	var redirect func(*http.Request, []*http.Request) error
@@ -191,13 +193,15 @@ func (e *Engine) Do(ctx context.Context, r Request) (*Response, error) {
 	for k, vs := range r.Header {
 		req.Header[k] = vs
 	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", e.userAgent)
+	// The fixed values are shared slices: net/http only reads a request's
+	// header, and Header.Set or Add replaces a value, never writes into it.
+	req.Header["Accept"] = jsonValue
+	req.Header["User-Agent"] = e.uaValue
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = jsonValue
 	}
 	if r.IdempotencyKey != "" {
-		req.Header.Set("Idempotency-Key", r.IdempotencyKey)
+		req.Header["Idempotency-Key"] = []string{r.IdempotencyKey}
 	}
 	if err := e.authorize(req.Request); err != nil {
 		return nil, e.wrapAuthErr(r, err)
@@ -213,7 +217,7 @@ func (e *Engine) Do(ctx context.Context, r Request) (*Response, error) {
 		return nil, e.transportError(ctx, r, doErr, attempts, maybeServed)
 	}
 	defer resp.Body.Close()
-	data, readErr := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
+	data, readErr := readBody(resp.Body, resp.ContentLength)
 	if e.log.Enabled(ctx, slog.LevelDebug) { // spare the attributes when nobody listens
 		e.log.LogAttrs(ctx, slog.LevelDebug, "payout http call",
 			slog.String("method", r.Method), slog.String("path", r.Path),
@@ -235,6 +239,35 @@ func (e *Engine) Do(ctx context.Context, r Request) (*Response, error) {
 		return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Attempts: attempts, MaybeServed: maybeServed}, nil
 	}
 	return nil, e.statusError(r, resp.StatusCode, resp.Header, data, maybeServed)
+}
+
+// jsonValue is the value of Accept and Content-Type; len == cap, so that
+// an append makes a copy.
+var jsonValue = []string{"application/json"}[:1:1]
+
+// readBody reads a response body up to MaxBody bytes, in one allocation
+// when the response declares its length (io.ReadAll grows its buffer from
+// 512 bytes, copying as it goes). It reads to the end, so that net/http sees
+// the end of the body and keeps the connection.
+func readBody(body io.Reader, n int64) ([]byte, error) {
+	lr := io.LimitedReader{R: body, N: MaxBody}
+	if n < 0 || n > MaxBody {
+		n = 512
+	}
+	buf := make([]byte, 0, n+1) // the extra byte reads the end without growing
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		k, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // mayCreate reports whether r can change state at the provider (create a

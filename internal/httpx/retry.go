@@ -57,6 +57,8 @@ func Decide(method string, idempotent bool, resp *http.Response, err error, writ
 		return Decision{true, strconv.Itoa(s) + " on a request that is safe to repeat"}
 	case s >= 500:
 		return Decision{false, strconv.Itoa(s) + " on a request without idempotency key"}
+	case s >= 200 && s < 300:
+		return Decision{false, "a 2xx answer is final"} // the common case, spared strconv's allocation
 	default:
 		return Decision{false, "status " + strconv.Itoa(s) + " is final"}
 	}
