@@ -64,13 +64,15 @@ func (d *decoder) object(isNil *bool) bool {
 
 // payoutNames are wirePayout's members, in the order of the p* constants.
 var payoutNames = wirejson.NewFields(
-	"transactionId", "status", "currentState", "message", "merchantReference", "processorReference",
+	"transactionId", "id", "payoutId", "status", "currentState", "message", "merchantReference", "processorReference",
 	"financialTransactionReference", "errorCode", "failureCode", "collection", "destinationValue",
 	"amount", "currency", "recipient", "createdAt", "updatedAt", "authState",
 )
 
 const (
 	pTransactionID = iota
+	pID
+	pPayoutID
 	pStatus
 	pCurrentState
 	pMessage
@@ -103,6 +105,10 @@ func (d *decoder) payoutMember(w *wirePayout, i int) {
 	switch i {
 	case pTransactionID:
 		d.str(&w.TransactionID)
+	case pID:
+		d.str(&w.ID)
+	case pPayoutID:
+		d.str(&w.PayoutID)
 	case pStatus:
 		d.str(&w.Status)
 	case pCurrentState:
@@ -254,7 +260,7 @@ func readPayout(body []byte) (*wirePayout, error) {
 	}
 	w := new(wirePayout)
 	*w = top
-	if top.TransactionID == "" && firstNonEmpty(top.Status, top.CurrentState) == "" && innerObject {
+	if top.id() == "" && firstNonEmpty(top.Status, top.CurrentState) == "" && innerObject {
 		if innerTypeErr {
 			return nil, errMemberType
 		}

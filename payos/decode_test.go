@@ -27,7 +27,7 @@ func refPayout(body []byte) (*wirePayout, error) {
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, err
 	}
-	if w.TransactionID == "" && firstNonEmpty(w.Status, w.CurrentState) == "" {
+	if w.id() == "" && firstNonEmpty(w.Status, w.CurrentState) == "" {
 		if inner := bytes.TrimSpace(w.Data); len(inner) > 0 && inner[0] == '{' {
 			var d wirePayout
 			if err := json.Unmarshal(inner, &d); err != nil {

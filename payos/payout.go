@@ -129,6 +129,8 @@ func IdempotencyKey(reference string) string {
 // /api/v1/payout/{id}, an element of a search result, or a webhook payload.
 type wirePayout struct {
 	TransactionID                 string            `json:"transactionId"`
+	ID                            string            `json:"id"`       // read where transactionId is absent
+	PayoutID                      string            `json:"payoutId"` // likewise
 	Status                        string            `json:"status"`
 	CurrentState                  string            `json:"currentState"`
 	Message                       string            `json:"message"`
@@ -146,6 +148,10 @@ type wirePayout struct {
 	UpdatedAt                     rawText           `json:"updatedAt"`
 	AuthState                     *authState        `json:"authState"`
 }
+
+// id is the payout's transaction id: transactionId, else id, else
+// payoutId, the names other PayOS documents give it.
+func (w *wirePayout) id() string { return firstNonEmpty(w.TransactionID, w.ID, w.PayoutID) }
 
 type authState struct {
 	TransitionedAt rawText `json:"transitionedAt"`
@@ -203,7 +209,7 @@ func MapStatus(s string) payout.Status {
 func (w *wirePayout) toPayout() *payout.Payout {
 	raw := firstNonEmpty(w.Status, w.CurrentState)
 	p := &payout.Payout{
-		ID:             w.TransactionID,
+		ID:             w.id(),
 		Reference:      w.MerchantReference,
 		Provider:       ProviderName,
 		Status:         MapStatus(raw),

@@ -181,7 +181,7 @@ func (e *Engine) Do(ctx context.Context, r Request) (*Response, error) {
 	}
 	// Only a call that can create something needs to prove what it did not
 	// send; the trace is spared for the others.
-	ctx, att := withAttempts(ctx, callInfo{method: r.Method, idempotent: r.IdempotencyKey != "", noAuth: r.NoAuth}, mayCreate(r))
+	ctx, att := withAttempts(ctx, callInfo{method: r.Method, idempotent: r.IdempotencyKey != "", noAuth: r.NoAuth}, r.MayCreate())
 	var raw any
 	if body != nil {
 		raw = body
@@ -229,7 +229,7 @@ func (e *Engine) Do(ctx context.Context, r Request) (*Response, error) {
 		// The status line arrived, the body did not: the provider processed
 		// the request but its answer is lost.
 		code := payout.CodeProviderError
-		if mayCreate(r) {
+		if r.MayCreate() {
 			code = payout.CodeOutcomeUnknown
 		}
 		return nil, &payout.Error{Code: code, Provider: e.provider, HTTPStatus: resp.StatusCode, Reference: r.Reference,
@@ -270,9 +270,9 @@ func readBody(body io.Reader, n int64) ([]byte, error) {
 	}
 }
 
-// mayCreate reports whether r can change state at the provider (create a
+// MayCreate reports whether r can change state at the provider (create a
 // payout), so that losing its answer leaves the outcome unknown.
-func mayCreate(r Request) bool {
+func (r Request) MayCreate() bool {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return false
@@ -366,7 +366,7 @@ func (e *Engine) transportError(ctx context.Context, r Request, err error, attem
 		if cp.Reference == "" {
 			cp.Reference = r.Reference
 		}
-		if maybeServed && mayCreate(r) {
+		if maybeServed && r.MayCreate() {
 			cp.Code = payout.CodeOutcomeUnknown
 			cp.Message = "an earlier attempt may have been processed; then obtaining credentials failed: " + cp.Message
 		}
@@ -378,7 +378,7 @@ func (e *Engine) transportError(ctx context.Context, r Request, err error, attem
 	}
 	pe := &payout.Error{Provider: e.provider, Reference: r.Reference, Err: cause}
 	switch {
-	case maybeServed && mayCreate(r):
+	case maybeServed && r.MayCreate():
 		pe.Code = payout.CodeOutcomeUnknown
 		pe.Message = fmt.Sprintf("the provider may have processed the request (%d attempts)", attempts)
 	case ctx.Err() != nil:
@@ -432,7 +432,7 @@ func (e *Engine) statusError(r Request, status int, h http.Header, body []byte, 
 	pe.Message = clip(e.redactor.String(pe.Message), MaxMessage)
 	pe.RequestID = clip(e.redactor.String(pe.RequestID), MaxCode)
 	pe.ProviderCode = clip(e.redactor.String(pe.ProviderCode), MaxCode)
-	if mayCreate(r) {
+	if r.MayCreate() {
 		switch {
 		case status >= 500:
 			// The provider may have created the payout before it failed.
