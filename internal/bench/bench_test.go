@@ -479,6 +479,59 @@ func posGetVariants(b *testing.B) []variant {
 	}}}
 }
 
+// concurrency is how many Sends BenchmarkPalPlussSendConcurrent makes at
+// once.
+const concurrency = 32
+
+// BenchmarkPalPlussSendConcurrent: one op is 32 PalPluss Sends made at
+// once, each on its own goroutine, by clients sharing one transport that
+// keeps 32 idle connections (with http.DefaultTransport's 2, each op would
+// open and close 30 connections, and measure the kernel). Its time per op
+// is the inverse of the throughput under load; the baseline is the
+// hand-written client with a timeout, as a production service would run
+// it.
+func BenchmarkPalPlussSendConcurrent(b *testing.B) { run(b, palSendConcurrentVariants(b)...) }
+
+func palSendConcurrentVariants(b *testing.B) []variant {
+	srv := sharedServer(b)
+	ctx := context.Background()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = concurrency
+	b.Cleanup(tr.CloseIdleConnections)
+	bl := palBaseline(srv.URL).withTimeout()
+	bl.hc.Transport = tr
+	sdk, err := palpluss.New(apiKey, payout.WithBaseURL(srv.URL+"/v1"), payout.WithHTTPClient(&http.Client{Transport: tr}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := &palSendBody{Amount: 500, Phone: "0712345678", Reference: reference, Currency: "KES",
+		Description: "Commission payout", CallbackURL: "https://yourserver.com/webhooks/b2c"}
+	req := palRequest()
+	return []variant{variant{"baseline_timeout", func() error {
+		return together(func() error { _, err := bl.palSend(ctx, in); return err })
+	}}, variant{"sdk", func() error {
+		return together(func() error { _, err := sdk.Send(ctx, req); return err })
+	}}}
+}
+
+// together makes concurrency calls at once and returns the first error.
+func together(call func() error) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, concurrency)
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := call(); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
 // webhookBody is the documented PayOS payout.completed delivery, padded
 // with an unknown member to exactly 1 KiB.
 func webhookBody(tb testing.TB) []byte {
@@ -587,7 +640,7 @@ func BenchmarkOverhead(b *testing.B) {
 	}{
 		{"PalPlussSend", palSendVariants}, {"PalPlussGet", palGetVariants},
 		{"PayOSSend", posSendVariants}, {"PayOSGet", posGetVariants},
-		{"WebhookVerifyParse", webhookVariants},
+		{"WebhookVerifyParse", webhookVariants}, {"PalPlussSendConcurrent", palSendConcurrentVariants},
 	} {
 		b.Run("call="+c.name, func(b *testing.B) {
 			vs := c.variants(b)
@@ -618,6 +671,9 @@ func BenchmarkOverhead(b *testing.B) {
 			b.ReportMetric(float64(tb.Nanoseconds())/float64(b.N), "baseline-ns/call")
 			b.ReportMetric(float64(ts.Nanoseconds())/float64(b.N), "sdk-ns/call")
 			b.ReportMetric(float64(ts)/float64(tb), "sdk/baseline")
+			if c.name == "PalPlussSendConcurrent" { // one op is 32 calls: its figure of interest is throughput
+				b.ReportMetric(float64(tb)/float64(ts), "throughput-sdk/baseline")
+			}
 			b.ReportMetric(0, "ns/op") // the pair's time is not a figure of interest
 		})
 	}
