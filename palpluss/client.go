@@ -120,20 +120,7 @@ func New(apiKey string, opts ...payout.Option) (*Client, error) {
 		maxAmount = v.(money.Amount)
 	}
 
-	rate := &rateState{}
-	// Wrap the caller's transport (or the default one) to read the
-	// x-ratelimit-* headers. The
-	// caller's *http.Client itself is left untouched.
-	inner := http.DefaultTransport
-	hc := &http.Client{}
-	if cfg.HTTPClient != nil {
-		if cfg.HTTPClient.Transport != nil {
-			inner = cfg.HTTPClient.Transport
-		}
-		hc.Jar, hc.CheckRedirect = cfg.HTTPClient.Jar, cfg.HTTPClient.CheckRedirect
-	}
-	hc.Transport = &observer{next: inner, rate: rate}
-	cfg.HTTPClient = hc
+	rate := &rateState{} // fed with every response's x-ratelimit-* headers (Hooks.Observe)
 
 	credential := base64.StdEncoding.EncodeToString([]byte(apiKey + ":"))
 	header := "Basic " + credential
@@ -151,6 +138,7 @@ func New(apiKey string, opts ...payout.Option) (*Client, error) {
 			r.Header["Authorization"] = authValue // shared: net/http only reads it
 			return nil
 		},
+		Observe: rate.observe,
 		DecodeError: func(status int, h http.Header, body []byte) *payout.Error {
 			pe := decodeError(status, h, body)
 			// The engine redacts Message only: clean what else comes from

@@ -63,18 +63,3 @@ func (s *rateState) observe(h http.Header) {
 	s.last, s.ok = rl, true
 	s.mu.Unlock()
 }
-
-// observer sits between the engine and the caller's transport and records
-// the rate-limit headers of every response.
-type observer struct {
-	next http.RoundTripper
-	rate *rateState
-}
-
-func (o *observer) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := o.next.RoundTrip(r)
-	if resp != nil {
-		o.rate.observe(resp.Header)
-	}
-	return resp, err
-}

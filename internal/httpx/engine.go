@@ -30,6 +30,11 @@ type Hooks struct {
 	// in what the hook leaves empty: Provider, HTTPStatus, RetryAfter,
 	// RequestID (from X-Request-Id) and a Code derived from the status.
 	DecodeError func(status int, h http.Header, body []byte) *payout.Error
+	// Observe, when set, is handed the header of every response, of every
+	// attempt, as it arrives (PalPluss reads its x-ratelimit-* headers
+	// there). It is called in the engine's transport, so that no further
+	// RoundTripper is needed for it.
+	Observe func(h http.Header)
 }
 
 // Engine sends an adapter's calls. It is safe for concurrent use.
@@ -85,7 +90,7 @@ func New(provider, defaultBase string, cfg payout.Config, red *Redactor, hooks H
 	}
 	e.rc = &retryablehttp.Client{
 		HTTPClient: &http.Client{
-			Transport:     &transport{next: inner, limiter: e.limiter, timeout: cfg.Timeout},
+			Transport:     &transport{next: inner, limiter: e.limiter, timeout: cfg.Timeout, observe: hooks.Observe},
 			Jar:           jar,
 			CheckRedirect: redirect,
 		},

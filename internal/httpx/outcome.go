@@ -32,7 +32,8 @@ import (
 // finished before the error was seen, and a provider acts on a request
 // without ever answering it.
 type attempts struct {
-	info callInfo // fixed for the call
+	info  callInfo              // fixed for the call
+	trace httptrace.ClientTrace // the call's connection hooks, when traced
 
 	mu          sync.Mutex
 	count       int  // attempts started
@@ -139,7 +140,8 @@ func withAttempts(ctx context.Context, info callInfo, traced bool) (context.Cont
 	a := &attempts{info: info}
 	ctx = context.WithValue(ctx, attemptsKey{}, a)
 	if traced {
-		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GetConn: a.onGetConn, GotConn: a.onGotConn})
+		a.trace = httptrace.ClientTrace{GetConn: a.onGetConn, GotConn: a.onGotConn} // one allocation with the record
+		ctx = httptrace.WithClientTrace(ctx, &a.trace)
 	}
 	return ctx, a
 }

@@ -11,7 +11,8 @@ import (
 
 // transport paces every attempt through the limiter before handing it to
 // the next RoundTripper, bounds the attempt (request and response body) by
-// timeout, and feeds responses back to the limiter.
+// timeout, records the hand-off (attempts), and feeds responses back to the
+// limiter and the adapter (Hooks.Observe): one RoundTripper for all of it.
 //
 // The timeout is applied here rather than as http.Client.Timeout so that
 // the time an attempt waits for the limiter does not count against it, and
@@ -20,6 +21,7 @@ type transport struct {
 	next    http.RoundTripper
 	limiter *ratelimit.Limiter
 	timeout time.Duration
+	observe func(http.Header) // Hooks.Observe
 }
 
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -51,6 +53,9 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(once)
 	if resp != nil {
 		t.limiter.Observe(resp.Header)
+		if t.observe != nil {
+			t.observe(resp.Header)
+		}
 	}
 	if cancel != nil {
 		if err != nil || resp == nil {
