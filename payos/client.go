@@ -260,7 +260,10 @@ func (c *Client) doOnce(ctx context.Context, r httpx.Request) (*httpx.Response, 
 // apiRefused reports whether err is a 401 from the API itself, answered to
 // a request that carried a token.
 func (c *Client) apiRefused(err error, st *callState) bool {
+	if err == nil {
+		return false // before pe: errors.As makes it escape, and a call that worked need not allocate it
+	}
 	var pe *payout.Error
-	return err != nil && errors.As(err, &pe) && pe.HTTPStatus == http.StatusUnauthorized &&
+	return errors.As(err, &pe) && pe.HTTPStatus == http.StatusUnauthorized &&
 		st.tok != nil && !st.authFailed
 }
