@@ -2,6 +2,7 @@ package payos
 
 import (
 	"context"
+	"encoding"
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
@@ -131,7 +132,9 @@ func TestTokenEncodingsHideTheAccessToken(t *testing.T) {
 	b, err := json.Marshal(tok)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"tokenType":"Bearer","expiry":"2026-03-01T10:00:00Z","accessToken":"[REDACTED]"}`, string(b))
-	text, err := tok.MarshalText()
+	tm, ok := any(tok).(encoding.TextMarshaler)
+	require.True(t, ok, "a Token is an encoding.TextMarshaler")
+	text, err := tm.MarshalText()
 	require.NoError(t, err)
 	assert.NotContains(t, string(text), testToken)
 	type holder struct{ T Token }
