@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -142,4 +143,33 @@ func TestTokenEncodingsHideTheAccessToken(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(x), testToken)
 	assert.Equal(t, testToken, tok.AccessToken, "the value itself is untouched")
+}
+
+// A 422 whose body is cut short may be IDEMPOTENCY_CONFLICT (the Reference
+// reused for another phone): the payout the search finds is confirmed by a
+// replay before it is returned, and is never returned unconfirmed.
+func TestSendUnreadable422IsConfirmedBeforeTheSearchResultIsReturned(t *testing.T) {
+	cut := jsonString(422, `{"error":{"code":"IDEMPOT`)
+	conflict := jsonString(422, `{"error":{"code":"IDEMPOTENCY_CONFLICT","message":"Idempotency-Key was already used with a different request body"}}`)
+	for name, tc := range map[string]struct {
+		confirm httpmock.Responder
+		want    error
+	}{
+		"the key holds another request": {conflict, payout.ErrDuplicateReference},
+		"cut short again":               {cut, payout.ErrOutcomeUnknown},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := newMock(t)
+			m.onToken()
+			m.on(http.MethodPost, initiatePath, cut, tc.confirm)
+			m.on(http.MethodGet, searchPath, searchFixture(t))
+			p, err := m.client().Send(context.Background(), individualRequest())
+			assert.Nil(t, p, "never the search result unconfirmed")
+			require.ErrorIs(t, err, tc.want)
+			init := m.recorded(initiatePath)
+			require.Len(t, init, 2)
+			assert.Equal(t, init[0].Header.Get("Idempotency-Key"), init[1].Header.Get("Idempotency-Key"))
+			assert.Equal(t, init[0].Body, init[1].Body)
+		})
+	}
 }

@@ -179,6 +179,11 @@ func (c *Client) resolve(ctx context.Context, call httpx.Request, req payout.Req
 			slog.String("reference", req.Reference), slog.Int("status", pe.HTTPStatus))
 		p, serr := c.FindByReference(ctx, req.Reference)
 		if serr == nil {
+			if p.Phone == "" && unreadable422(pe) {
+				// The unreadable 422 may be IDEMPOTENCY_CONFLICT cut
+				// short: whom the payout found pays is unknown.
+				return c.confirm(ctx, call, req, intl, p, pe)
+			}
 			return c.matching(p, req, intl, pe)
 		}
 		if payout.IsRetryable(serr) || ctx.Err() != nil {
@@ -253,16 +258,23 @@ func (c *Client) confirm(ctx context.Context, call httpx.Request, req payout.Req
 	case strings.EqualFold(pe.ProviderCode, CodeIdempotencyConflict):
 		return nil, c.conflicting(ctx, req, pe)
 	default:
-		if dup, sure := isDuplicate(pe); dup && sure {
-			// PayOS keeps no key for the payout (it was made without
+		if dup, _ := isDuplicate(pe); dup && !unreadable422(pe) {
+			// PayOS holds no key for the payout (it was made without
 			// one): the Reference is all there is to go by.
-			return fill(found, req, intl), nil
+			return c.matching(found, req, intl, pe)
 		}
 	}
 	cp := *cause
+	cp.Code = payout.CodeOutcomeUnknown
 	cp.Message = "PayOS holds payout " + found.ID + " under this Reference, but it could not be confirmed to be this one " +
 		"(the search does not show the recipient): call Send again with the same Reference"
 	return nil, &cp
+}
+
+// unreadable422 reports a 422 whose body said nothing readable (cut short,
+// empty): it may be the duplicate answer, or IDEMPOTENCY_CONFLICT.
+func unreadable422(pe *payout.Error) bool {
+	return pe.HTTPStatus == http.StatusUnprocessableEntity && pe.ProviderCode == "" && pe.Message == http.StatusText(pe.HTTPStatus)
 }
 
 // isDuplicate reports PayOS rejecting a payout for its merchantReference
@@ -283,8 +295,7 @@ func isDuplicate(pe *payout.Error) (dup, sure bool) {
 	case pe.HTTPStatus == http.StatusConflict && pe.Code == payout.CodeConflict:
 		// Unless it is about an idempotency key still in use.
 		return !strings.Contains(strings.ToLower(pe.Message), "idempotency"), false
-	case pe.HTTPStatus == http.StatusUnprocessableEntity &&
-		pe.ProviderCode == "" && pe.Message == http.StatusText(pe.HTTPStatus):
+	case unreadable422(pe):
 		// A 422 whose body said nothing readable (cut short, empty):
 		// it may be the duplicate answer, so look.
 		return true, false
