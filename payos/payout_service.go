@@ -38,9 +38,17 @@ const (
 // Reference: when PayOS rejects the Reference as a duplicate, Send finds the
 // existing payout by reference and returns it with a nil error (whatever its
 // status). When the outcome is ambiguous after retries (the request may have
-// been processed), Send searches by reference before answering, and returns
-// an error matching payout.ErrOutcomeUnknown only if the payout is still not
-// found; call Send again with the same Reference then.
+// been processed), Send searches by reference before answering; since the
+// search does not show the recipient, a payout it finds is confirmed by
+// asking PayOS once more under the same Idempotency-Key (a replay is this
+// payout; IDEMPOTENCY_CONFLICT means the Reference holds another one, an
+// error matching payout.ErrDuplicateReference). Send returns an error
+// matching payout.ErrOutcomeUnknown when the payout is still not found, or
+// not confirmed; call Send again with the same Reference then.
+//
+// Every field PayOS's answer echoes (merchantReference, amount, currency,
+// phone) is compared with req: an answer about another payout is never a
+// success (see httpx.ForeignAnswer and payout.ErrDuplicateReference).
 func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
 	body, intl, err := buildInitiate(c.merchantID, req)
 	if err != nil {
@@ -52,15 +60,16 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 		}
 		return nil, err
 	}
-	resp, err := c.do(ctx, httpx.Request{
+	call := httpx.Request{
 		Method:         http.MethodPost,
 		Path:           initiatePath,
 		Body:           body,
 		IdempotencyKey: IdempotencyKey(req.Reference),
 		Reference:      req.Reference,
-	})
+	}
+	resp, err := c.do(ctx, call)
 	if err != nil {
-		return c.resolve(ctx, req, intl, err)
+		return c.resolve(ctx, call, req, intl, err)
 	}
 	w, derr := readPayout(resp.Body)
 	if derr != nil || w.id() == "" {
@@ -69,7 +78,7 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 		if derr != nil {
 			msg = "the provider accepted the payout but its answer is not the JSON expected"
 		}
-		return c.resolve(ctx, req, intl, &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName,
+		return c.resolve(ctx, call, req, intl, &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName,
 			HTTPStatus: resp.StatusCode, Reference: req.Reference, RequestID: c.eng.RequestID(resp.Header),
 			Message: msg, Err: derr})
 	}
@@ -154,7 +163,7 @@ func (c *Client) conflicting(ctx context.Context, req payout.Request, cause *pay
 
 // resolve handles a failed initiate: a duplicate Reference or an unknown
 // outcome is answered by searching for the payout by reference.
-func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, err error) (*payout.Payout, error) {
+func (c *Client) resolve(ctx context.Context, call httpx.Request, req payout.Request, intl string, err error) (*payout.Payout, error) {
 	var pe *payout.Error
 	if !errors.As(err, &pe) {
 		return nil, err
@@ -170,6 +179,11 @@ func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, e
 			slog.String("reference", req.Reference), slog.Int("status", pe.HTTPStatus))
 		p, serr := c.FindByReference(ctx, req.Reference)
 		if serr == nil {
+			if p.Phone == "" && unreadable422(pe) {
+				// The unreadable 422 may be IDEMPOTENCY_CONFLICT cut
+				// short: whom the payout found pays is unknown.
+				return c.confirm(ctx, call, req, intl, p, pe)
+			}
 			return c.matching(p, req, intl, pe)
 		}
 		if payout.IsRetryable(serr) || ctx.Err() != nil {
@@ -200,7 +214,10 @@ func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, e
 			slog.String("reference", req.Reference))
 		p, serr := c.FindByReference(ctx, req.Reference)
 		if serr == nil {
-			return c.matching(p, req, intl, pe)
+			if p.Phone != "" {
+				return c.matching(p, req, intl, pe)
+			}
+			return c.confirm(ctx, call, req, intl, p, pe)
 		}
 		cp := *pe
 		if errors.Is(serr, payout.ErrNotFound) {
@@ -210,6 +227,54 @@ func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, e
 		return nil, &cp
 	}
 	return nil, err
+}
+
+// confirm settles an unknown outcome for which the search found a payout
+// under req.Reference without saying whom it pays (PayOS's search carries
+// no phone): it may be this request's, or another payout's under a reused
+// Reference (another phone, same amount). Send asks PayOS once more under
+// the same Idempotency-Key: PayOS replays the original answer for the same
+// request, and refuses with IDEMPOTENCY_CONFLICT a key that holds another.
+// An answer that settles neither leaves the outcome unknown: returning
+// found as this payout could tell the caller a recipient was paid who was
+// not.
+func (c *Client) confirm(ctx context.Context, call httpx.Request, req payout.Request, intl string, found *payout.Payout, cause *payout.Error) (*payout.Payout, error) {
+	if perr := checkAnswer(found, req); perr != nil {
+		return nil, withCause(perr, cause)
+	}
+	resp, err := c.do(ctx, call)
+	var pe *payout.Error
+	switch {
+	case err == nil:
+		if w, derr := decodePayout(resp.Body); derr == nil && w.id() != "" {
+			p := w.toPayout()
+			if perr := checkAnswer(p, req); perr != nil {
+				perr.HTTPStatus, perr.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
+				return nil, perr
+			}
+			return fill(p, req, intl), nil
+		}
+	case !errors.As(err, &pe):
+	case strings.EqualFold(pe.ProviderCode, CodeIdempotencyConflict):
+		return nil, c.conflicting(ctx, req, pe)
+	default:
+		if dup, _ := isDuplicate(pe); dup && !unreadable422(pe) {
+			// PayOS holds no key for the payout (it was made without
+			// one): the Reference is all there is to go by.
+			return c.matching(found, req, intl, pe)
+		}
+	}
+	cp := *cause
+	cp.Code = payout.CodeOutcomeUnknown
+	cp.Message = "PayOS holds payout " + found.ID + " under this Reference, but it could not be confirmed to be this one " +
+		"(the search does not show the recipient): call Send again with the same Reference"
+	return nil, &cp
+}
+
+// unreadable422 reports a 422 whose body said nothing readable (cut short,
+// empty): it may be the duplicate answer, or IDEMPOTENCY_CONFLICT.
+func unreadable422(pe *payout.Error) bool {
+	return pe.HTTPStatus == http.StatusUnprocessableEntity && pe.ProviderCode == "" && pe.Message == http.StatusText(pe.HTTPStatus)
 }
 
 // isDuplicate reports PayOS rejecting a payout for its merchantReference
@@ -230,8 +295,7 @@ func isDuplicate(pe *payout.Error) (dup, sure bool) {
 	case pe.HTTPStatus == http.StatusConflict && pe.Code == payout.CodeConflict:
 		// Unless it is about an idempotency key still in use.
 		return !strings.Contains(strings.ToLower(pe.Message), "idempotency"), false
-	case pe.HTTPStatus == http.StatusUnprocessableEntity &&
-		pe.ProviderCode == "" && pe.Message == http.StatusText(pe.HTTPStatus):
+	case unreadable422(pe):
 		// A 422 whose body said nothing readable (cut short, empty):
 		// it may be the duplicate answer, so look.
 		return true, false

@@ -315,20 +315,52 @@ func TestSendIdempotencyConflict(t *testing.T) {
 	}
 }
 
+// An unknown outcome is looked up by reference. PayOS's search does not
+// show the recipient, so the payout found is confirmed by asking once more
+// under the same Idempotency-Key (issue 10, item 5): PayOS replays the
+// original for the same request, refuses the key for another.
 func TestSendOutcomeUnknownResolvedBySearch(t *testing.T) {
-	m := newMock(t)
-	m.onToken()
-	m.on(http.MethodPost, initiatePath, jsonString(502, `<html>bad gateway</html>`))
-	m.on(http.MethodGet, searchPath, searchFixture(t))
-	p, err := m.client().Send(context.Background(), individualRequest())
-	require.NoError(t, err)
-	assert.Equal(t, txID, p.ID)
-	init := m.recorded(initiatePath)
-	require.Len(t, init, 1+payout.DefaultMaxRetries, "a keyed POST is retried on 5xx")
-	for _, c := range init {
-		assert.Equal(t, refIndiv, c.Header.Get("Idempotency-Key"), "the same key on every attempt")
-	}
-	assert.Len(t, m.recorded(searchPath), 1)
+	badGateway := jsonString(502, `<html>bad gateway</html>`)
+	t.Run("confirmed by the replay", func(t *testing.T) {
+		m := newMock(t)
+		m.onToken()
+		m.on(http.MethodPost, initiatePath, badGateway, badGateway, badGateway, badGateway, initiated(t, 200))
+		m.on(http.MethodGet, searchPath, searchFixture(t))
+		p, err := m.client().Send(context.Background(), individualRequest())
+		require.NoError(t, err)
+		assert.Equal(t, txID, p.ID)
+		init := m.recorded(initiatePath)
+		require.Len(t, init, 1+payout.DefaultMaxRetries+1, "a keyed POST is retried on 5xx, then asked once more")
+		for _, c := range init {
+			assert.Equal(t, refIndiv, c.Header.Get("Idempotency-Key"), "the same key on every attempt")
+			assert.JSONEq(t, string(fixture(t, "initiate_request_individual.json")), string(c.Body))
+		}
+		assert.Len(t, m.recorded(searchPath), 1)
+	})
+	t.Run("the key holds another request", func(t *testing.T) {
+		m := newMock(t)
+		m.onToken()
+		m.on(http.MethodPost, initiatePath, badGateway, badGateway, badGateway, badGateway,
+			jsonString(422, `{"error":{"code":"IDEMPOTENCY_CONFLICT","message":"Idempotency-Key was already used with a different request body"}}`))
+		m.on(http.MethodGet, searchPath, searchFixture(t))
+		p, err := m.client().Send(context.Background(), individualRequest())
+		assert.Nil(t, p, "the payout found pays someone else")
+		require.ErrorIs(t, err, payout.ErrDuplicateReference)
+		assert.Contains(t, err.Error(), txID)
+	})
+	t.Run("not confirmed", func(t *testing.T) {
+		m := newMock(t)
+		m.onToken()
+		m.on(http.MethodPost, initiatePath, badGateway)
+		m.on(http.MethodGet, searchPath, searchFixture(t))
+		p, err := m.client().Send(context.Background(), individualRequest())
+		assert.Nil(t, p)
+		require.ErrorIs(t, err, payout.ErrOutcomeUnknown)
+		assert.Contains(t, err.Error(), txID, "names the payout found")
+		var pe *payout.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, refIndiv, pe.Reference)
+	})
 }
 
 func TestSendOutcomeUnknownNotFound(t *testing.T) {
@@ -375,13 +407,13 @@ func TestSendUnreadableSuccessIsResolved(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			m := newMock(t)
 			m.onToken()
-			m.on(http.MethodPost, initiatePath, jsonString(201, body))
+			m.on(http.MethodPost, initiatePath, jsonString(201, body), jsonString(201, body), initiated(t, 200))
 			m.on(http.MethodGet, searchPath, jsonString(200, `[]`), searchFixture(t))
 			c := m.client()
 			_, err := c.Send(context.Background(), individualRequest())
 			require.ErrorIs(t, err, payout.ErrOutcomeUnknown, "created, id lost, not found yet")
 			p, err := c.Send(context.Background(), individualRequest())
-			require.NoError(t, err, "found by the second search")
+			require.NoError(t, err, "found by the second search, confirmed by the replay")
 			assert.Equal(t, txID, p.ID)
 		})
 	}
