@@ -246,7 +246,7 @@ func (c *Client) confirm(ctx context.Context, call httpx.Request, req payout.Req
 	var pe *payout.Error
 	switch {
 	case err == nil:
-		if w, derr := decodePayout(resp.Body); derr == nil && w.id() != "" {
+		if w, derr := readPayout(resp.Body); derr == nil && w.id() != "" {
 			p := w.toPayout()
 			if perr := checkAnswer(p, req); perr != nil {
 				perr.HTTPStatus, perr.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
