@@ -78,6 +78,6 @@ func runLive(ctx context.Context, out io.Writer) error {
 func liveSender() *payout.Sender {
 	env := func(k string) string { return os.Getenv("QUICKSTART_SENDER_" + k) }
 	return &payout.Sender{FullName: env("NAME"), PhoneNumber: env("PHONE"), Nationality: env("NATIONALITY"),
-		Identity: env("IDENTITY"), IdentityNumber: env("IDENTITY_NUMBER"), DateOfBirth: env("DATE_OF_BIRTH"),
+		Identity: payout.Identity(env("IDENTITY")), IdentityNumber: env("IDENTITY_NUMBER"), DateOfBirth: env("DATE_OF_BIRTH"),
 		PurposeOfFunds: env("PURPOSE"), SourceOfFunds: env("SOURCE"), Relationship: env("RELATIONSHIP")}
 }
