@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -43,7 +44,7 @@ type result struct {
 func runCmd(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(args, &out, &errOut, func(k string) string { return env[k] })
+	code := run(context.Background(), args, &out, &errOut, func(k string) string { return env[k] })
 	return result{code, out.String(), errOut.String()}
 }
 
@@ -161,7 +162,7 @@ func TestGetFindHumanAndJSON(t *testing.T) {
 			assert.Equal(t, money.New(75000, money.KES), typed.Amount)
 
 			r = runCmd(t, env, "-provider", provider, "find", "NO-SUCH-REF")
-			assert.Equal(t, 1, r.code)
+			assert.Equal(t, exitNotFound, r.code)
 			assert.Contains(t, r.stderr, "not found")
 		})
 	}
@@ -242,7 +243,9 @@ func TestUsageErrorsNameTheFlag(t *testing.T) {
 			r := runCmd(t, env, tc.args...)
 			assert.Equal(t, 2, r.code, "stdout %q stderr %q", r.stdout, r.stderr)
 			assert.Contains(t, r.stderr, tc.want)
-			assert.Contains(t, r.stderr, "usage:")
+			assert.NotContains(t, r.stderr, "usage:", "one line, not the whole usage")
+			assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %q", r.stderr)
+			assert.Regexp(t, `\(see payout( \w+)? -h\)\n$`, r.stderr)
 		})
 	}
 
@@ -283,7 +286,7 @@ func TestOutcomeUnknownHint(t *testing.T) {
 	})
 	r := runCmd(t, env, "-provider", "palpluss", "-retries", "0", "send", "-yes",
 		"-reference", "OU-1", "-amount", "500", "-phone", "0712345678")
-	assert.Equal(t, 1, r.code, r.stdout)
+	assert.Equal(t, exitUnknown, r.code, "never the not-paid status: %s", r.stdout)
 	assert.Contains(t, r.stderr, "outcome unknown")
 	assert.Contains(t, r.stderr, "the payout may exist: run `payout -provider palpluss find OU-1` or send again with the same -reference")
 	assert.Equal(t, 1, strings.Count(strings.TrimSpace(strings.SplitN(r.stderr, "\nhint:", 2)[0]), "\n")+1, "the error is one line")
