@@ -276,7 +276,7 @@ func (a *app) batchSend(in *batchInput, f batchFlags) error {
 	stopNote := context.AfterFunc(a.ctx, prog.interrupted)
 	defer stopNote()
 
-	j := &journal{client: a.client, state: st, lines: map[string]int{}, cancel: cancel, prog: prog, now: a.now,
+	j := &journal{client: a.client, state: st, lines: map[string]int{}, cancel: cancel, prog: prog, now: a.now, skew: a.skew,
 		bound: a.opts.timeout*time.Duration(a.opts.retries+1) + time.Minute}
 	reqs := make([]payout.Request, len(plan.todo))
 	for i, row := range plan.todo {
@@ -338,6 +338,7 @@ type journal struct {
 	cancel context.CancelCauseFunc
 	prog   *progress
 	now    func() time.Time
+	skew   time.Duration // see existing
 	bound  time.Duration // the most one send may take, retries included
 
 	mu    sync.Mutex
@@ -361,7 +362,7 @@ func (j *journal) Send(ctx context.Context, req payout.Request) (*payout.Payout,
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), j.bound)
 	p, err := j.client.Send(sctx, req)
 	cancel()
-	rec := outcomeRecord(line, req, p, err, start)
+	rec := outcomeRecord(line, req, p, err, start, j.skew)
 	if werr := j.state.Append(rec); werr != nil {
 		// The row stays "sending" in the file: the next run sends it
 		// again with the same reference, which is safe.
@@ -396,10 +397,10 @@ func (j *journal) failure() error {
 }
 
 // outcomeRecord is the state record of a Send of req, called at start,
-// that returned p and err. Only the SDK's own verdict that nothing was paid
+// that returned p and err (skew: see existing). Only the SDK's own verdict that nothing was paid
 // (an *payout.Error other than an unknown outcome) is a failure; anything
 // else the journal cannot vouch for is unknown, and is sent again.
-func outcomeRecord(line int, req payout.Request, p *payout.Payout, err error, start time.Time) batch.Record {
+func outcomeRecord(line int, req payout.Request, p *payout.Payout, err error, start time.Time, skew time.Duration) batch.Record {
 	rec := batch.Record{Line: line, Reference: req.Reference}
 	if err == nil && p != nil {
 		rec.Kind, rec.ID, rec.Status = batch.KindAccepted, p.ID, string(p.Status)
@@ -411,7 +412,7 @@ func outcomeRecord(line int, req payout.Request, p *payout.Payout, err error, st
 			t := p.CreatedAt.UTC()
 			rec.CreatedAt = &t
 		}
-		rec.Existing = existing(p, start)
+		rec.Existing = existing(p, start, skew)
 		return rec
 	}
 	if err == nil {

@@ -27,13 +27,14 @@ type progress struct {
 	sent, accepted, failed, unknwn int
 	start, last                    time.Time
 	drawn, stopping                bool
+	shown                          int // p.sent when last shown; -1 before
 }
 
 // newProgress returns the progress of a batch of total rows, base of them
 // settled before, todo to send.
 func newProgress(a *app, total, base, todo int, f batchFlags) *progress {
 	return &progress{w: a.stdout, tty: !a.opts.json && isTerminal(a.stdout), json: a.opts.json, now: a.now,
-		every: f.progressEvery, rate: f.rate, total: total, base: base, todo: todo}
+		every: f.progressEvery, rate: f.rate, total: total, base: base, todo: todo, shown: -1}
 }
 
 // isTerminal reports whether w is a terminal (a character device), without
@@ -121,7 +122,10 @@ func (p *progress) show(force bool) {
 	if !force && now.Sub(p.last) < gap && p.sent < p.todo {
 		return
 	}
-	p.last = now
+	if p.sent == p.shown && !p.tty {
+		return // nothing new to say
+	}
+	p.last, p.shown = now, p.sent
 	done := p.base + p.sent
 	perMin, eta := p.pace(now)
 	switch {

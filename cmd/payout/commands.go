@@ -165,7 +165,7 @@ func cmdSend(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	return a.printSent(p, existing(p, start))
+	return a.printSent(p, existing(p, start, a.skew))
 }
 
 // replaySkew is how much earlier than the call a returned payout's
@@ -177,10 +177,10 @@ const replaySkew = 2 * time.Second
 // existing reports whether Send, called at start, returned a payout the
 // provider had created before: an idempotent re-send of a Reference already
 // used. Neither provider says so in its answer, so this reads the payout's
-// CreatedAt; a payout created less than replaySkew before the call is
-// taken as new.
-func existing(p *payout.Payout, start time.Time) bool {
-	return !p.CreatedAt.IsZero() && p.CreatedAt.Before(start.Add(-replaySkew))
+// CreatedAt; a payout created less than skew (replaySkew) before the call
+// is taken as new.
+func existing(p *payout.Payout, start time.Time, skew time.Duration) bool {
+	return !p.CreatedAt.IsZero() && p.CreatedAt.Before(start.Add(-skew))
 }
 
 // buildRequest turns send's flags into a payout.Request. Its errors are

@@ -130,8 +130,11 @@ type app struct {
 	getenv env
 	// ctx ends on SIGINT or SIGTERM (main); commands derive theirs from it.
 	ctx context.Context
-	// now is the clock (time.Now; tests move it).
-	now func() time.Time
+	// now is the clock (time.Now), and skew how much earlier than a send
+	// the payout it returns must have been created to count as an
+	// existing one (replaySkew; tests shorten it).
+	now  func() time.Time
+	skew time.Duration
 	// cmd is the command being run, for the hint of a usage error, and
 	// helpFlags its own flags, for its -h.
 	cmd       string
@@ -182,7 +185,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 func newApp(ctx context.Context, stdout, stderr io.Writer, getenv func(string) string) *app {
 	return &app{
 		opts:   options{timeout: 30 * time.Second, retries: payout.DefaultMaxRetries},
-		stdout: stdout, stderr: stderr, getenv: getenv, ctx: ctx, now: time.Now,
+		stdout: stdout, stderr: stderr, getenv: getenv, ctx: ctx, now: time.Now, skew: replaySkew,
 	}
 }
 
