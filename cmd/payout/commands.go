@@ -120,7 +120,8 @@ against the provider's own rules (amount limits, whole shillings for
 PalPluss, the name and the sender's KYC record for PayOS) and printed with
 the base URL it would be sent to. Sending again with the same -reference is
 safe: the provider returns the payout the first send created, and the output
-says so (see "existing payouts" in payout -h's documentation, doc.go).`
+says so ("existing": true with -json) when that payout was created more than
+2 seconds before the call.`
 
 // sendFlags are the flags of send.
 type sendFlags struct {
