@@ -101,8 +101,9 @@ func (f *Fake) OnPhone(number string, o Outcome) error {
 
 // Send records req, validates it (see Validate), and then, in this order:
 // returns the payout an earlier Send created for the same Reference (or,
-// when that payout's amount differs, an error matching
-// payout.ErrDuplicateReference, as the adapters do); applies a scripted
+// when that payout's amount or recipient differs, an error matching
+// payout.ErrDuplicateReference: the Reference was reused for another
+// payout); applies a scripted
 // Outcome (by Reference first, then by phone); or accepts the payout as
 // StatusPending.
 func (f *Fake) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
@@ -115,15 +116,16 @@ func (f *Fake) Send(ctx context.Context, req payout.Request) (*payout.Payout, er
 	if err := f.Validate(req); err != nil {
 		return nil, err
 	}
+	n, _ := phone.Parse(req.Recipient.Phone) // Validate checked it
 	if p, ok := f.byRef[req.Reference]; ok {
-		if p.Amount != req.Amount {
+		if p.Amount != req.Amount || p.Phone != n.International() {
 			return nil, &payout.Error{Code: payout.CodeDuplicateReference, Provider: FakeProvider, Reference: req.Reference,
-				Message: "this Reference belongs to an earlier payout of " + p.Amount.String()}
+				Message: "this Reference belongs to an earlier payout of " + p.Amount.String() + " to " + phone.Mask(p.Phone) +
+					": use a new Reference for a new payout"}
 		}
 		cp := *p
 		return &cp, nil
 	}
-	n, _ := phone.Parse(req.Recipient.Phone) // Validate checked it
 	o, ok := take(f.refRules, req.Reference)
 	if !ok {
 		o, _ = take(f.phRules, n.International())

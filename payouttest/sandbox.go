@@ -105,6 +105,7 @@ type Sandbox struct {
 
 	hooks *sandboxWebhooks
 	bg    sandboxGroup
+	ctl   sandboxControl
 
 	closeOnce sync.Once
 }
@@ -163,8 +164,8 @@ func StartSandbox(opts ...SandboxOption) (*Sandbox, error) {
 		s.limits[SandboxPalPluss] = &sandboxLimiter{n: cfg.rateN, per: cfg.ratePer}
 		s.limits[SandboxPayOS] = &sandboxLimiter{n: cfg.rateN, per: cfg.ratePer}
 	}
-	pal := s.middleware(SandboxPalPluss, s.palpluss.routes())
-	pay := s.middleware(SandboxPayOS, s.payos.routes())
+	pal := s.withControl(s.middleware(SandboxPalPluss, s.palpluss.routes()))
+	pay := s.withControl(s.middleware(SandboxPayOS, s.payos.routes()))
 	if cfg.sharedAddr != "" {
 		both := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if strings.HasPrefix(r.URL.Path, "/api/") {

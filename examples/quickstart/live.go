@@ -68,7 +68,7 @@ func runLive(ctx context.Context, out io.Writer) error {
 				path = append(path, s)
 			}
 		}
-		rows = append(rows, row{req.Reference, c.name, req.Amount.String(), strings.Join(path, " -> "), p.Fee.String(), p.Receipt})
+		rows = append(rows, payoutRow(req, c.name, strings.Join(path, " -> "), p))
 	}
 	printTable(out, rows)
 	return nil

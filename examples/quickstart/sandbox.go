@@ -199,15 +199,7 @@ func runSandbox(ctx context.Context, out io.Writer) error {
 		for i, s := range path {
 			names[i] = strings.ToUpper(string(s))
 		}
-		fee := "-"
-		if !p.Fee.IsZero() {
-			fee = p.Fee.String()
-		}
-		receipt := p.Receipt
-		if receipt == "" {
-			receipt = p.FailureCode
-		}
-		rows = append(rows, row{j.req.Reference, j.provider, j.req.Amount.String(), strings.Join(names, " -> "), fee, receipt})
+		rows = append(rows, payoutRow(j.req, j.provider, strings.Join(names, " -> "), p))
 	}
 	printTable(out, rows)
 	return nil
