@@ -4,12 +4,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,15 +37,15 @@ func buildBinaries(t *testing.T, dir string) (payoutBin, sandboxBin string) {
 }
 
 // startSandbox runs the payout-sandbox binary on a free port and returns
-// the environment its output names, and the path of its -v log.
-func startSandbox(t *testing.T, bin, dir string) (env []string, logPath string) {
+// the environment its output names.
+func startSandbox(t *testing.T, bin, dir string) (env []string) {
 	t.Helper()
-	outPath, logPath := filepath.Join(dir, "sandbox.out"), filepath.Join(dir, "sandbox.log")
+	outPath, logPath := filepath.Join(dir, "sandbox.out"), filepath.Join(dir, "sandbox.err")
 	stdout, err := os.Create(outPath)
 	require.NoError(t, err)
 	stderr, err := os.Create(logPath)
 	require.NoError(t, err)
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-settle", "0", "-v")
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-settle", "0")
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
@@ -57,16 +58,16 @@ func startSandbox(t *testing.T, bin, dir string) (env []string, logPath string) 
 	require.Eventually(t, func() bool {
 		b, _ := os.ReadFile(outPath)
 		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, "="); ok && strings.HasPrefix(k, "PALPLUSS_") {
+			if k, v, ok := strings.Cut(line, "="); ok && (strings.HasPrefix(k, "PALPLUSS_") || k == "SANDBOX_CONTROL_URL") {
 				vars[k] = v
 			}
 		}
-		return vars["PALPLUSS_BASE_URL"] != "" && vars["PALPLUSS_API_KEY"] != ""
+		return vars["PALPLUSS_BASE_URL"] != "" && vars["PALPLUSS_API_KEY"] != "" && vars["SANDBOX_CONTROL_URL"] != ""
 	}, 10*time.Second, 10*time.Millisecond, "the sandbox prints its addresses")
 	for k, v := range vars {
 		env = append(env, k+"="+v)
 	}
-	return env, logPath
+	return env
 }
 
 // batchRun is one run of the payout binary.
@@ -132,7 +133,11 @@ func TestBatchKillAndResumeBinary(t *testing.T) {
 	const rows = 500
 	dir := t.TempDir()
 	payoutBin, sandboxBin := buildBinaries(t, dir)
-	env, sandboxLog := startSandbox(t, sandboxBin, dir)
+	env := startSandbox(t, sandboxBin, dir)
+	// Every payout takes 40ms to answer, so that some are always in
+	// flight, between their "sending" record and their outcome, when the
+	// kill lands.
+	putFault(t, env, `{"kind":"delay","delay":"40ms","method":"POST","path":"/b2c/payouts"}`)
 	csvPath := writeFile(t, dir, "payouts.csv", palplussCSV(rows))
 	statePath := csvPath + ".state"
 	// 6,000 a minute: 100 a second, so that the test takes seconds. The
@@ -155,6 +160,7 @@ func TestBatchKillAndResumeBinary(t *testing.T) {
 		}
 	}
 	require.Less(t, settled1, rows, "killed part way")
+	require.Positive(t, inDoubt1, "some rows were in flight: their outcome is unknown")
 	t.Logf("after SIGKILL: %d accepted, %d in doubt, torn last line: %v", settled1, inDoubt1, snap.Torn)
 
 	// Run 2: SIGTERM part way: the sends in flight finish and are recorded.
@@ -193,14 +199,14 @@ func TestBatchKillAndResumeBinary(t *testing.T) {
 		ref := fmt.Sprintf("B-%d", i)
 		assert.Equal(t, 1, counts[ref], "%s paid exactly once", ref)
 	}
-	// And in the Sandbox's own log of what it created.
-	created := regexp.MustCompile(`palpluss payout created.*? reference=(\S+)`).FindAllStringSubmatch(mustReadString(t, sandboxLog), -1)
-	perRef := map[string]int{}
-	for _, m := range created {
-		perRef[m[1]]++
-	}
+	// And through the Sandbox's control API, which lists what it created.
+	created := controlPayouts(t, env)
 	assert.Len(t, created, rows, "the Sandbox created %d payouts", len(created))
-	assert.Len(t, perRef, rows)
+	perRef := map[string]int{}
+	for _, p := range created {
+		perRef[p.Reference]++
+	}
+	assert.Len(t, perRef, rows, "none twice")
 
 	// Run 4: a finished file sends nothing.
 	before := mustReadString(t, statePath)
@@ -209,6 +215,41 @@ func TestBatchKillAndResumeBinary(t *testing.T) {
 	assert.Contains(t, run.output(t), "Nothing to send")
 	assert.Equal(t, before, mustReadString(t, statePath))
 	assert.Len(t, sandboxPayouts(t, env), rows)
+	assert.Len(t, controlPayouts(t, env), rows)
+}
+
+// putFault installs a fault through the Sandbox's control API.
+func putFault(t *testing.T, env []string, body string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, controlURL(env)+"/fault", strings.NewReader(body))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+// controlURL is SANDBOX_CONTROL_URL in env.
+func controlURL(env []string) string {
+	for _, kv := range env {
+		if k, v, _ := strings.Cut(kv, "="); k == "SANDBOX_CONTROL_URL" {
+			return v
+		}
+	}
+	return ""
+}
+
+// controlPayouts lists the Sandbox's PalPluss payouts through its control
+// API (GET /_sandbox/payouts).
+func controlPayouts(t *testing.T, env []string) []struct{ Reference, IdempotencyKey string } {
+	t.Helper()
+	resp, err := http.Get(controlURL(env) + "/payouts?provider=palpluss")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var list []struct{ Reference, IdempotencyKey string }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+	return list
 }
 
 // sandboxPayouts lists every B2C transaction through the PalPluss API and
