@@ -20,7 +20,7 @@ import (
 
 // batchUsage is batch's -h text.
 const batchUsage = `payout -provider palpluss|payos batch [-yes] [-state FILE] [-out FILE] [-rate N]
-       [-concurrency N] [-sender-json FILE] [-retry-failed] payouts.csv
+       [-concurrency N] [-sender-json FILE] [-retry-failed] [-resend-stale] payouts.csv
 
 Pays every row of a CSV file. The first row names the columns, in any order
 (names are case-insensitive; a UTF-8 BOM and CRLF line ends are fine):
@@ -51,7 +51,10 @@ a crash, kill -9 or Ctrl-C, run the same command again: accepted rows are not
 sent again; rows whose outcome is unknown are sent again with the same
 reference, which the provider answers with the existing payout instead of
 paying twice. Refused rows are not sent again unless -retry-failed is given
-(transient failures, such as rate limits, are). A state file belongs to one
+(transient failures, such as rate limits, are). PalPluss rows in doubt for
+more than a day are first looked up by reference (PalPluss may have
+forgotten their idempotency key): found, they are not sent; not found, they
+are held until -resend-stale. A state file belongs to one
 CSV content and one provider account and refuses any other.
 
 Ctrl-C (SIGINT or SIGTERM) stops new sends and waits for those in flight;
@@ -74,10 +77,10 @@ const maxShownProblems = 20
 
 // batchFlags are batch's flags.
 type batchFlags struct {
-	yes, retryFailed       bool
-	state, out, senderJSON string
-	rate, concurrency      int
-	progressEvery          time.Duration
+	yes, retryFailed, resendStale bool
+	state, out, senderJSON        string
+	rate, concurrency             int
+	progressEvery                 time.Duration
 }
 
 // batchInput is a batch's CSV, read and checked, and what binds its state.
@@ -100,6 +103,7 @@ func cmdBatch(a *app, args []string) error {
 	fs.IntVar(&f.concurrency, "concurrency", defaultConcurrency, "payouts in flight at once")
 	fs.StringVar(&f.senderJSON, "sender-json", "", "the sender's KYC record as JSON for rows without sender_* cells (PayOS)")
 	fs.BoolVar(&f.retryFailed, "retry-failed", false, "send again, with the same reference, rows the provider refused in an earlier run")
+	fs.BoolVar(&f.resendStale, "resend-stale", false, "PalPluss: send rows in doubt for over a day that a lookup did not find (check them with find first)")
 	pos, err := a.parseFlags(fs, args, "payouts.csv")
 	if err != nil {
 		return err
@@ -253,6 +257,69 @@ func planBatch(file *batch.File, snap *batch.Snapshot, retryFailed bool) batchPl
 	return p
 }
 
+// staleAfter is how long after a row went in doubt its resend with the
+// same reference is no longer trusted to be answered with the existing
+// payout on PalPluss: PalPluss does not refuse a repeated reference, only
+// a repeated Idempotency-Key, and does not say how long it remembers keys.
+// (PayOS refuses a repeated merchantReference for good.)
+const staleAfter = 24 * time.Hour
+
+// resolveStale looks up, before anything is sent, the PalPluss rows that
+// have been in doubt for longer than staleAfter: one found is recorded as
+// accepted (an existing payout) and not sent; one not found is held back
+// (left in doubt) unless resend is set, since PalPluss's lookup is
+// bounded to its newest transactions.
+func (a *app) resolveStale(st *batch.State, plan *batchPlan, resend bool) error {
+	if a.opts.provider != palpluss.ProviderName {
+		return nil
+	}
+	now := a.now()
+	todo := plan.todo[:0:0]
+	for _, row := range plan.todo {
+		ref := row.Request.Reference
+		rec, ok := plan.before[ref]
+		if !ok || (rec.Kind != batch.KindSending && rec.Kind != batch.KindUnknown) || now.Sub(rec.At) < staleAfter {
+			todo = append(todo, row)
+			continue
+		}
+		ctx, cancel := a.context()
+		p, err := a.client.FindByReference(ctx, ref)
+		cancel()
+		switch {
+		case err == nil && p.Amount == row.Request.Amount:
+			found := outcomeRecord(row.Line, row.Request, p, nil, now, 0)
+			found.Existing = true
+			if err := st.Append(found); err != nil {
+				return &exitError{code: exitFailed, kind: "state", msg: err.Error() + "; nothing was sent"}
+			}
+			a.note(fmt.Sprintf("line %d (%s): in doubt since %s, found as payout %s: not sent again", row.Line, ref, timeText(rec.At), p.ID))
+		case resend && errors.Is(err, payout.ErrNotFound):
+			todo = append(todo, row)
+		default:
+			why := "not found among PalPluss's newest transactions"
+			if err != nil && !errors.Is(err, payout.ErrNotFound) {
+				why = "the lookup failed: " + trimPrefix(oneLine(err))
+			} else if err == nil {
+				why = fmt.Sprintf("found with another amount (%s, payout %s)", p.Amount, p.ID)
+			}
+			a.note(fmt.Sprintf("line %d (%s): in doubt since %s, more than a day: %s. Not sent: PalPluss may no longer "+
+				"recognise its reference. Check it (payout -provider palpluss find %s), then run again with -resend-stale to send it",
+				row.Line, ref, timeText(rec.At), why, shellQuote(ref)))
+		}
+	}
+	plan.todo = todo
+	return nil
+}
+
+// note prints an informational line on stdout (a JSON notice with -json).
+func (a *app) note(msg string) {
+	if a.opts.json {
+		_ = writeJSON(a.stdout, map[string]string{"type": "notice", "message": msg})
+		return
+	}
+	fmt.Fprintln(a.stdout, msg)
+}
+
 // batchSend runs batch -yes.
 func (a *app) batchSend(in *batchInput, f batchFlags) error {
 	st, err := batch.OpenState(in.statePath, in.header)
@@ -268,6 +335,9 @@ func (a *app) batchSend(in *batchInput, f batchFlags) error {
 	plan := planBatch(in.file, snap, f.retryFailed)
 	if snap.Records > 0 || snap.Torn {
 		a.printResume(in, plan, snap.Torn)
+	}
+	if err := a.resolveStale(st, &plan, f.resendStale); err != nil {
+		return err
 	}
 
 	prog := newProgress(a, len(in.file.Rows), plan.settled, len(plan.todo), f)

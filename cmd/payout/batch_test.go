@@ -394,3 +394,40 @@ func TestBatchUsage(t *testing.T) {
 		assert.Contains(t, r.stdout, want)
 	}
 }
+
+func TestBatchStaleInDoubtRowsAreLookedUpFirst(t *testing.T) {
+	sb, env := newSandbox(t)
+	dir := t.TempDir()
+	path := writeFile(t, dir, "p.csv", palplussCSV(3))
+	r := runCmd(t, env, "-provider", "palpluss", "-json", "batch", path)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	sha := decodeLines(t, r.stdout)[0]["sha256"].(string)
+	// B-1 was paid two days ago, but the crash left it "sending"; B-2 was
+	// never sent. PalPluss may have forgotten both keys by now.
+	s := runCmd(t, env, "-provider", "palpluss", "send", "-yes", "-reference", "B-1", "-amount", "101", "-phone", "0712000001")
+	require.Equal(t, 0, s.code, s.stderr)
+	st, err := batch.OpenState(path+".state", batch.Header{Provider: "palpluss", BaseURL: sb.PalPlussURL(), CSV: path, SHA256: sha, Rows: 3})
+	require.NoError(t, err)
+	old := time.Now().Add(-48 * time.Hour)
+	require.NoError(t, st.Append(batch.Record{Kind: batch.KindSending, Line: 2, Reference: "B-1", At: old}))
+	require.NoError(t, st.Append(batch.Record{Kind: batch.KindSending, Line: 3, Reference: "B-2", At: old}))
+	require.NoError(t, st.Close())
+
+	posts := countPosts(sb)
+	r = runCmd(t, env, "-provider", "palpluss", "batch", "-yes", "-rate", "60000", path)
+	assert.Equal(t, exitUnknown, r.code, r.stdout+r.stderr)
+	assert.Regexp(t, `line 2 \(B-1\): in doubt since \S+, found as payout \S+: not sent again`, r.stdout)
+	assert.Contains(t, r.stdout, "line 3 (B-2): in doubt since")
+	assert.Contains(t, r.stdout, "run again with -resend-stale")
+	assert.Equal(t, 0, posts.get("B-1"), "found: not sent again")
+	assert.Equal(t, 0, posts.get("B-2"), "not found after a day: held back")
+	assert.Equal(t, 1, posts.get("B-3"), "the fresh row is sent")
+
+	r = runCmd(t, env, "-provider", "palpluss", "batch", "-yes", "-resend-stale", "-rate", "60000", path)
+	require.Equal(t, exitOK, r.code, r.stdout+r.stderr)
+	assert.Equal(t, 1, posts.get("B-2"), "sent once the operator says so")
+	assert.Equal(t, 0, posts.get("B-1"))
+	for _, ref := range []string{"B-1", "B-2", "B-3"} {
+		assert.Equal(t, 1, sb.CreatedCount(payouttest.SandboxPalPluss, ref))
+	}
+}

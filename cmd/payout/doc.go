@@ -10,7 +10,7 @@
 //	payout -provider palpluss|payos send -reference R -amount 500.00 -phone 0712345678 \
 //	       [-name N] [-description D] [-callback URL] [-sender-json FILE] [-yes]
 //	payout -provider palpluss|payos batch [-yes] [-state FILE] [-out FILE] [-rate N] \
-//	       [-concurrency N] [-sender-json FILE] [-retry-failed] payouts.csv
+//	       [-concurrency N] [-sender-json FILE] [-retry-failed] [-resend-stale] payouts.csv
 //	payout version
 //
 // "payout -h" prints this summary; "payout COMMAND -h" a command's own
@@ -74,7 +74,12 @@
 // many rows it found settled and in doubt: accepted rows are not sent
 // again; rows whose outcome is unknown, or that were being sent when the
 // process died, are sent again with the same reference, which the provider
-// answers with the existing payout; a torn last line is dropped. Refused
+// answers with the existing payout; a torn last line is dropped. PalPluss
+// refuses a repeated Idempotency-Key, not a repeated reference, and does not
+// say how long it remembers keys: a PalPluss row in doubt for more than a
+// day is looked up by reference before anything is sent, recorded as
+// accepted if found, and held back (exit 3) if not, until the operator has
+// checked it and runs again with -resend-stale. Refused
 // rows are settled (not paid, not sent again) unless -retry-failed is
 // given; transient failures (rate limited, network, provider errors the SDK
 // proves were not served) are sent again by the next run. A run over a

@@ -47,7 +47,7 @@ usage:
   payout -provider palpluss|payos send -reference R -amount 500.00 -phone 0712345678
          [-name N] [-description D] [-callback URL] [-sender-json FILE] [-yes]
   payout -provider palpluss|payos batch [-yes] [-state FILE] [-out FILE] [-rate N]
-         [-concurrency N] [-sender-json FILE] [-retry-failed] payouts.csv
+         [-concurrency N] [-sender-json FILE] [-retry-failed] [-resend-stale] payouts.csv
   payout version
 
 send and batch without -yes are dry runs: they check every payout against
