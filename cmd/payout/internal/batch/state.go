@@ -121,7 +121,8 @@ type MismatchError struct {
 
 func (e *MismatchError) Error() string {
 	return fmt.Sprintf("state file %s belongs to another batch: %s is %q there, %q here. "+
-		"It records which rows of that batch were paid: do not delete it. Give this batch its own state file with -state FILE",
+		"It records which rows of that batch were paid: do not delete it. If this is a new batch, give it its own state file with -state FILE "+
+		"(a new state file sends every row, so for an edited copy of that batch the provider's idempotency is all that stands between a row and a second payout)",
 		e.Path, e.What, e.Have, e.Want)
 }
 
