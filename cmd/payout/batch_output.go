@@ -177,7 +177,7 @@ func (a *app) printSummary(in *batchInput, f batchFlags, s batchSummary, rows []
 		fmt.Fprintf(a.stdout, "Nothing to send: every row of %s is settled in %s.\n", in.path, in.statePath)
 	}
 	fmt.Fprintf(a.stdout, "Summary of %s: %d rows, %d sent by this run\n", in.path, s.Rows, s.Sent)
-	accepted := fmt.Sprintf("%s", s.AcceptedAmount)
+	accepted := s.AcceptedAmount.String()
 	if !s.Fees.IsZero() {
 		accepted += ", fees " + s.Fees.String()
 	}

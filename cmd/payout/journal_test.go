@@ -181,3 +181,26 @@ func TestProgressLinesWhenNotATerminal(t *testing.T) {
 		"progress: 3/3 rows (100%), 30.0 a minute, ETA 0s: 3 accepted, 0 failed, 0 unknown\n", out.String())
 	assert.False(t, isTerminal(&out))
 }
+
+func TestResultsCellDefusesFormulas(t *testing.T) {
+	for in, want := range map[string]string{
+		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")",
+		"+254":              "'+254",
+		"-1":                "'-1",
+		"@SUM(A1)":          "'@SUM(A1)",
+		"insufficient":      "insufficient",
+		"":                  "",
+	} {
+		assert.Equal(t, want, cell(in), "%q", in)
+	}
+}
+
+func TestResultFormatByExtension(t *testing.T) {
+	for path, want := range map[string]string{"r.csv": "csv", "R.CSV": "csv", "r.jsonl": "jsonl", "r.json": "jsonl", "r.ndjson": "jsonl"} {
+		got, err := resultFormat(path)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, path)
+	}
+	_, err := resultFormat("r.txt")
+	assert.Error(t, err)
+}
