@@ -218,12 +218,16 @@ func TestBatchKillAndResumeBinary(t *testing.T) {
 	assert.Len(t, controlPayouts(t, env), rows)
 }
 
+// oneShot is the test's HTTP client: no connection outlives its request,
+// so no goroutine outlives the test.
+var oneShot = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
 // putFault installs a fault through the Sandbox's control API.
 func putFault(t *testing.T, env []string, body string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPut, controlURL(env)+"/fault", strings.NewReader(body))
 	require.NoError(t, err)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := oneShot.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -243,7 +247,7 @@ func controlURL(env []string) string {
 // API (GET /_sandbox/payouts).
 func controlPayouts(t *testing.T, env []string) []struct{ Reference, IdempotencyKey string } {
 	t.Helper()
-	resp, err := http.Get(controlURL(env) + "/payouts?provider=palpluss")
+	resp, err := oneShot.Get(controlURL(env) + "/payouts?provider=palpluss")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -261,7 +265,7 @@ func sandboxPayouts(t *testing.T, env []string) map[string]int {
 		k, v, _ := strings.Cut(kv, "=")
 		vars[k] = v
 	}
-	c, err := palpluss.New(vars["PALPLUSS_API_KEY"], payout.WithBaseURL(vars["PALPLUSS_BASE_URL"]))
+	c, err := palpluss.New(vars["PALPLUSS_API_KEY"], payout.WithBaseURL(vars["PALPLUSS_BASE_URL"]), payout.WithHTTPClient(oneShot))
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
