@@ -13,7 +13,8 @@ import (
 // wire types encoding/json fills from their tags (wireTx, wireError,
 // wireEvent), keeping every value as a piece of one string copy of the
 // body: a transaction costs two allocations (that copy and the wireTx)
-// instead of one per member. They read exactly what decodeEnvelope and
+// instead of one per member. (The strings of the Payout made from it share
+// that copy, which lives as long as they do: answers are small.) They read exactly what decodeEnvelope and
 // decodeStrict read with encoding/json, member for member (both casings,
 // names matched case-insensitively, the last of duplicate members winning,
 // numbers as strings and strings as numbers, null as absent), and refuse

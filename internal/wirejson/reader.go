@@ -57,15 +57,6 @@ func (r *Reader) fail(msg string) {
 	r.i = len(r.s)
 }
 
-// Fail stops r with a decoding error of the caller's (a value of the wrong
-// type that the caller cannot read past).
-func (r *Reader) Fail(err error) {
-	if r.err == nil {
-		r.err = err
-	}
-	r.i = len(r.s)
-}
-
 func (r *Reader) ws() {
 	for r.i < len(r.s) {
 		switch r.s[r.i] {
