@@ -13,11 +13,13 @@
 //     government id, or a company with its registration number and
 //     incorporation date); Send validates it, the amount (KES 10 to
 //     150,000, cents allowed) and the recipient before any request and
-//     names the field at fault. A duplicate Reference is answered with the
-//     existing payout (found by FindByReference) when it is this payout; a
-//     Reference reused for another one (another amount or phone, or
-//     PayOS's IDEMPOTENCY_CONFLICT) is payout.ErrDuplicateReference naming
-//     what differs. An ambiguous outcome is looked up by reference, and the
+//     names the field at fault; Client.Validate runs the same checks
+//     without sending (a payout.Validator, for payout.Check). A duplicate
+//     Reference is answered with the existing payout (found by
+//     FindByReference) when it is this payout; a Reference reused for
+//     another one (another amount or phone, or PayOS's
+//     IDEMPOTENCY_CONFLICT) is payout.ErrDuplicateReference naming what
+//     differs. An ambiguous outcome is looked up by reference, and the
 //     payout found confirmed by a replay under the same Idempotency-Key,
 //     before Send gives up with payout.ErrOutcomeUnknown.
 //   - Every field an answer echoes is compared with the request; an answer

@@ -26,11 +26,11 @@ const (
 // merchantReference = req.Reference and an Idempotency-Key derived from it
 // (see IdempotencyKey).
 //
-// Before any request, Send checks what PayOS requires: amount in KES from
-// 10.00 to 150,000.00, a Kenyan mobile number, the recipient's name, and a
-// complete Sender (individual or company; see payout.Sender.Validate). A
-// failed check is a CodeInvalidRequest *payout.Error whose Field names the
-// field. req.Description and req.CallbackURL are not sent: PayOS delivers
+// Before any request, Send checks what PayOS requires (see Validate): amount
+// in KES from 10.00 to 150,000.00, a Kenyan mobile number, the recipient's
+// name, and a complete Sender (individual or company; see
+// payout.Sender.Validate). A failed check is a CodeInvalidRequest
+// *payout.Error whose Field names the field. req.Description and req.CallbackURL are not sent: PayOS delivers
 // webhooks to the endpoints configured in its dashboard.
 //
 // The returned Payout is usually StatusPending ("RECEIVED"): accepted, not
@@ -50,14 +50,8 @@ const (
 // phone) is compared with req: an answer about another payout is never a
 // success (see httpx.ForeignAnswer and payout.ErrDuplicateReference).
 func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
-	body, intl, err := buildInitiate(c.merchantID, req)
+	body, intl, err := c.build(req) // the checks of Validate
 	if err != nil {
-		var pe *payout.Error
-		if errors.As(err, &pe) && pe.Reference == "" {
-			cp := *pe
-			cp.Reference = req.Reference
-			return nil, &cp
-		}
 		return nil, err
 	}
 	call := httpx.Request{
