@@ -171,3 +171,31 @@ func TestServiceBalanceIsReadOrRefusedNeverZero(t *testing.T) {
 		assert.Equal(t, wantAuth, r.Header.Get("Authorization"))
 	}
 }
+
+// Issue 10, item 2: a 2xx answer arrives unreadable (the payout probably
+// exists) and its replay, a new call, is refused (credentials revoked,
+// funds spent by the payout itself, a rate limit): the old client reported
+// that refusal as definite.
+func TestSendReplayRefusedAfterAnUnreadableSuccessIsUnknown(t *testing.T) {
+	full := string(fixture(t, "b2c_payout_response.json"))
+	for _, code := range []string{"TENANT_INACTIVE", "ACCOUNT_INACTIVE", "INSUFFICIENT_FUNDS", "RATE_LIMIT_EXCEEDED"} {
+		t.Run(code, func(t *testing.T) {
+			status := map[string]int{"TENANT_INACTIVE": 401, "ACCOUNT_INACTIVE": 403, "INSUFFICIENT_FUNDS": 409, "RATE_LIMIT_EXCEEDED": 429}[code]
+			m := newMock(t, payout.WithMaxRetries(0))
+			m.on(http.MethodPost, payoutsURL, replyRaw(200, "application/json", full[:len(full)/3]), reply(status, errorBody(t, status, code)))
+			p, err := m.client.Send(context.Background(), fixtureRequest())
+			assert.Nil(t, p)
+			require.ErrorIs(t, err, payout.ErrOutcomeUnknown)
+			var pe *payout.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, code, pe.ProviderCode, "the last answer is kept")
+			assert.Equal(t, "WD-2024-001", pe.Reference)
+			reqs := m.all()
+			require.Len(t, reqs, 2)
+			for _, r := range reqs {
+				assert.Equal(t, "WD-2024-001", r.Header.Get("Idempotency-Key"), "the replay is asked for under the same key")
+				assert.JSONEq(t, string(fixture(t, "b2c_payout_request.json")), string(r.Body))
+			}
+		})
+	}
+}

@@ -148,8 +148,14 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 	// An answer that arrives unreadable (cut short, garbled) is asked for
 	// once more: the same Idempotency-Key makes PalPluss replay it.
 	for replay := 0; ; replay++ {
+		// A replay follows a 2xx answer: the payout probably exists, and
+		// the replay is a new engine call that knows nothing of it.
+		replayed := replay > 0
 		resp, err := c.eng.Do(ctx, call)
 		if err != nil {
+			if replayed {
+				return nil, sendError(err, true, req.Reference)
+			}
 			return nil, err // the engine already reports unknown outcomes
 		}
 		p, err = c.readSend(resp, req)
@@ -157,12 +163,12 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 			answer = resp
 			break
 		}
-		if replay == 0 && errors.Is(err, payout.ErrOutcomeUnknown) && ctx.Err() == nil {
+		if !replayed && errors.Is(err, payout.ErrOutcomeUnknown) && ctx.Err() == nil {
 			c.eng.Logger().LogAttrs(ctx, slog.LevelInfo, "palpluss payout answer unreadable; asking for its replay",
 				slog.String("reference", req.Reference))
 			continue
 		}
-		return nil, sendError(err, resp.MaybeServed)
+		return nil, sendError(err, resp.MaybeServed || replayed, req.Reference)
 	}
 	if err := checkAnswer(p, req); err != nil {
 		err.HTTPStatus, err.RequestID = answer.StatusCode, c.eng.RequestID(answer.Header)
@@ -177,16 +183,29 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 	return p, nil
 }
 
-// sendError reports an error found inside a 2xx answer (success:false)
-// as an unknown outcome when an earlier attempt may have reached PalPluss
-// and the error does not settle it (see httpx.Settles).
-func sendError(err error, maybeServed bool) error {
+// sendError reports an error (found inside a 2xx answer, success:false, or
+// ending the replay of one) as an unknown outcome when an earlier attempt
+// may have reached PalPluss and the error does not settle it (see
+// httpx.Settles).
+func sendError(err error, maybeServed bool, reference string) error {
+	if !maybeServed {
+		return err
+	}
 	var pe *payout.Error
-	if !maybeServed || !errors.As(err, &pe) || httpx.Settles(pe.Code) {
+	if !errors.As(err, &pe) {
+		// The caller gave up before the call left: the earlier one may
+		// still have created the payout.
+		return &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName, Reference: reference,
+			Message: "an earlier attempt may have created the payout; then the call was abandoned", Err: err}
+	}
+	if httpx.Settles(pe.Code) {
 		return err
 	}
 	cp := *pe
 	cp.Code = payout.CodeOutcomeUnknown
+	if cp.Reference == "" {
+		cp.Reference = reference
+	}
 	cp.Message = "an earlier attempt may have created the payout; the last answer was: " + pe.Message
 	return &cp
 }

@@ -104,7 +104,7 @@ func (f *Fake) OnPhone(number string, o Outcome) error {
 // returns the payout an earlier Send created for the same Reference (or,
 // when that payout's amount or phone differs, an error matching
 // payout.ErrDuplicateReference that names what differs, as the adapters
-// do); applies a scripted
+// do: the Reference was reused for another payout); applies a scripted
 // Outcome (by Reference first, then by phone); or accepts the payout as
 // StatusPending.
 func (f *Fake) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {

@@ -73,7 +73,7 @@ func TestEngineConnectedAttemptIsNeverProvablyUnsent(t *testing.T) {
 		}
 		return nil, context.DeadlineExceeded, true // the body is left unread
 	}}
-	e := testEngine(t, "http://provider.invalid", payout.WithHTTPClient(&http.Client{Transport: connectedThenCancelled}), payout.WithMaxRetries(0))
+	e := testEngine(t, "https://provider.invalid", payout.WithHTTPClient(&http.Client{Transport: connectedThenCancelled}), payout.WithMaxRetries(0))
 	_, err := e.Do(context.Background(), Request{Method: http.MethodPost, Path: "/p", Body: struct{}{}, IdempotencyKey: "K", Reference: "R-wire"})
 	assert.ErrorIs(t, err, payout.ErrOutcomeUnknown)
 	var pe *payout.Error
@@ -94,14 +94,14 @@ func TestEngineNeverSentOnlyWhenProvable(t *testing.T) {
 			}
 			return nil, context.DeadlineExceeded, true
 		}}
-		e := testEngine(t, "http://provider.invalid", payout.WithHTTPClient(&http.Client{Transport: noConn}), payout.WithMaxRetries(0))
+		e := testEngine(t, "https://provider.invalid", payout.WithHTTPClient(&http.Client{Transport: noConn}), payout.WithMaxRetries(0))
 		_, err := e.Do(context.Background(), post)
 		assert.ErrorIs(t, err, payout.ErrNetwork, "nothing can have left without a connection")
 	})
 	t.Run("context done before the hand-off", func(t *testing.T) {
 		handed := false
 		tr := hookTransport{hook: func(*http.Request) (*http.Response, error, bool) { handed = true; return nil, nil, false }, next: http.DefaultTransport}
-		e := testEngine(t, "http://provider.invalid", payout.WithHTTPClient(&http.Client{Transport: tr}))
+		e := testEngine(t, "https://provider.invalid", payout.WithHTTPClient(&http.Client{Transport: tr}))
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		_, err := e.Do(ctx, post)
@@ -113,7 +113,7 @@ func TestEngineNeverSentOnlyWhenProvable(t *testing.T) {
 		reset := hookTransport{hook: func(*http.Request) (*http.Response, error, bool) {
 			return nil, &net.OpError{Op: "read", Err: syscall.ECONNRESET}, true
 		}}
-		e := testEngine(t, "http://provider.invalid", payout.WithHTTPClient(&http.Client{Transport: reset}), payout.WithMaxRetries(0))
+		e := testEngine(t, "https://provider.invalid", payout.WithHTTPClient(&http.Client{Transport: reset}), payout.WithMaxRetries(0))
 		_, err := e.Do(context.Background(), post)
 		assert.ErrorIs(t, err, payout.ErrOutcomeUnknown)
 	})
