@@ -18,13 +18,24 @@ func Differences(req payout.Request, p *payout.Payout) []string {
 	if p.Amount.Currency != "" && p.Amount != req.Amount {
 		diffs = append(diffs, "amount "+p.Amount.String()+", not "+req.Amount.String())
 	}
-	if p.Phone != "" {
-		asked, got := intl(req.Recipient.Phone), intl(p.Phone)
-		if asked != got {
-			diffs = append(diffs, "phone "+phone.Mask(got)+", not "+phone.Mask(asked))
-		}
+	if p.Phone != "" && !samePhone(req.Recipient.Phone, p.Phone) {
+		diffs = append(diffs, "phone "+phone.Mask(intl(p.Phone))+", not "+phone.Mask(intl(req.Recipient.Phone)))
 	}
 	return diffs
+}
+
+// samePhone reports whether a and b are one number (as intl would spell
+// them), without building their spellings: this runs on every answer.
+func samePhone(a, b string) bool {
+	na, errA := phone.Parse(a)
+	nb, errB := phone.Parse(b)
+	switch {
+	case errA == nil && errB == nil:
+		return na == nb
+	case errA != nil && errB != nil:
+		return a == b
+	}
+	return false
 }
 
 // intl is a number's international digits, or the text as given when it is
