@@ -198,7 +198,7 @@ func sendError(err error, maybeServed bool, reference string) error {
 		return &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName, Reference: reference,
 			Message: "an earlier attempt may have created the payout; then the call was abandoned", Err: err}
 	}
-	if httpx.Settles(pe.Code) {
+	if httpx.Settles(pe) {
 		return err
 	}
 	cp := *pe
