@@ -59,6 +59,7 @@ func TestSendAnswerThatContradictsTheRequestIsNeverSuccess(t *testing.T) {
 		{"another amount", map[string]any{"amount": 600}, payout.ErrDuplicateReference, "amount KES 600.00, not KES 500.00"},
 		{"another reference", map[string]any{"reference": "WD-2024-002"}, payout.ErrProviderError, `reference "WD-2024-002"`},
 		{"another currency", map[string]any{"currency": "UGX"}, payout.ErrProviderError, "currency UGX"},
+		{"another idempotency key", map[string]any{"idempotencyKey": "WD-2024-002"}, payout.ErrProviderError, `Idempotency-Key "WD-2024-002"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newMock(t)

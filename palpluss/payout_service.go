@@ -163,7 +163,8 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 			answer = resp
 			break
 		}
-		if !replayed && errors.Is(err, payout.ErrOutcomeUnknown) && ctx.Err() == nil {
+		var pe *payout.Error
+		if !replayed && errors.As(err, &pe) && pe.Code == payout.CodeOutcomeUnknown && ctx.Err() == nil {
 			c.eng.Logger().LogAttrs(ctx, slog.LevelInfo, "palpluss payout answer unreadable; asking for its replay",
 				slog.String("reference", req.Reference))
 			continue
@@ -198,7 +199,7 @@ func sendError(err error, maybeServed bool, reference string) error {
 		return &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName, Reference: reference,
 			Message: "an earlier attempt may have created the payout; then the call was abandoned", Err: err}
 	}
-	if httpx.Settles(pe.Code) {
+	if httpx.Settles(pe) {
 		return err
 	}
 	cp := *pe
@@ -259,6 +260,13 @@ func (c *Client) readSend(resp *httpx.Response, req payout.Request) (*payout.Pay
 	}
 	if env.failed() {
 		return nil, c.envelopeError(resp, &env.wireError, req.Reference)
+	}
+	if env.Data != nil {
+		if key := string(first(env.Data.IdempotencyKey, env.Data.IdempotencyKeySn)); key != "" && key != IdempotencyKey(req.Reference) {
+			pe := httpx.ForeignAnswer(ProviderName, req, "Idempotency-Key "+strconv.Quote(key))
+			pe.HTTPStatus, pe.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
+			return nil, pe
+		}
 	}
 	if env.Data == nil || env.Data.id() == "" {
 		return nil, unknown("PalPluss accepted the payout but its answer has no transaction id; send again with the same Reference", nil)

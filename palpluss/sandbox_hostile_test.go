@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -169,4 +171,53 @@ func TestSandboxReferenceShapedLikeADerivedKeyIsItsOwnPayout(t *testing.T) {
 	assert.Equal(t, 1, sb.CreatedCount(payouttest.SandboxPalPluss, x.Reference))
 	assert.Equal(t, 1, sb.CreatedCount(payouttest.SandboxPalPluss, lookalike.Reference), "the second payout was made")
 	assert.NotEqual(t, palpluss.IdempotencyKey(x.Reference), palpluss.IdempotencyKey(lookalike.Reference))
+}
+
+// Issue 10, item 1, as reported: Sends with deadlines of 100µs to 1ms
+// against the Sandbox. About 1% of them used to end on a bare context
+// error (which says nothing was sent) for a payout the Sandbox created. A
+// bare context error must now always mean no payout.
+func TestSandboxTinyDeadlinesNeverHideAPayout(t *testing.T) {
+	sb := payouttest.NewSandbox()
+	closed := false
+	defer func() {
+		if !closed {
+			sb.Close()
+		}
+	}()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	c := sandboxClient(t, sb, payout.WithHTTPClient(&http.Client{Transport: tr}))
+	const n = 2000
+	var bare []string
+	outcomes := map[string]int{}
+	for i := 0; i < n; i++ {
+		ref := "TINY-" + strconv.Itoa(i)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(100+(i*37)%900)*time.Microsecond)
+		_, err := c.Send(ctx, payout.Request{Reference: ref, Amount: money.New(500_00, money.KES), Recipient: payout.Recipient{Phone: "0712345678"}})
+		cancel()
+		var pe *payout.Error
+		switch {
+		case err == nil:
+			outcomes["accepted"]++
+		case errors.As(err, &pe):
+			require.ErrorIs(t, err, payout.ErrOutcomeUnknown, "the only typed error a deadline may cause")
+			assert.Equal(t, ref, pe.Reference)
+			assert.True(t, payout.IsRetryable(err))
+			outcomes["unknown"]++
+		default:
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			bare = append(bare, ref)
+			outcomes["bare context error"]++
+		}
+	}
+	// Close waits for every request still being served: nothing can be
+	// created after the count.
+	tr.CloseIdleConnections()
+	sb.Close()
+	closed = true
+	for _, ref := range bare {
+		assert.Zero(t, sb.CreatedCount(payouttest.SandboxPalPluss, ref), "%s: a bare context error, yet the payout exists", ref)
+	}
+	t.Logf("%d Sends: %v", n, outcomes)
+	assert.Less(t, outcomes["accepted"], n, "the deadlines cut some Sends short")
 }

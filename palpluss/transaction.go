@@ -83,6 +83,8 @@ type wireTx struct {
 	ExternalRefCamel  flexString `json:"externalReference"`
 	AccountRef        flexString `json:"accountReference"`
 	AccountRefSnake   flexString `json:"account_reference"`
+	IdempotencyKey    flexString `json:"idempotencyKey"`
+	IdempotencyKeySn  flexString `json:"idempotency_key"`
 	MpesaReceipt      flexString `json:"mpesaReceipt"`
 	MpesaReceiptSnake flexString `json:"mpesa_receipt"`
 

@@ -241,7 +241,7 @@ func (c *Client) do(ctx context.Context, r httpx.Request) (*httpx.Response, erro
 		cp.Code = payout.CodeUnauthorized
 		cp.Message = "the API refused a freshly issued access token: " + cp.Message
 	}
-	if served && !httpx.Settles(cp.Code) {
+	if served && !httpx.Settles(&cp) {
 		cp.Code = payout.CodeOutcomeUnknown
 		if cp.Reference == "" {
 			cp.Reference = r.Reference

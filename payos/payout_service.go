@@ -150,7 +150,7 @@ func (c *Client) conflicting(ctx context.Context, req payout.Request, cause *pay
 		other, diffs = p, httpx.Differences(req, p)
 	}
 	if len(diffs) == 0 {
-		diffs = []string{"other recipient or sender details (PayOS refused this Reference's Idempotency-Key for a request that differs)"}
+		diffs = []string{"another recipient (phone or name) or sender (PayOS refused this Reference's Idempotency-Key for a request that differs; its search does not show which)"}
 	}
 	return withCause(httpx.DuplicateReference(ProviderName, req, other, diffs), cause)
 }

@@ -289,7 +289,7 @@ func TestSendIdempotencyConflict(t *testing.T) {
 		amount money.Amount
 		names  string
 	}{
-		"same amount":    {money.New(2000, money.KES), "recipient or sender"},
+		"same amount":    {money.New(2000, money.KES), "recipient (phone or name) or sender"},
 		"another amount": {money.New(2500, money.KES), "amount KES 20.00, not KES 25.00"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -79,7 +79,7 @@ func TestSandboxReferenceReusedForAnotherPayoutIsDuplicate(t *testing.T) {
 		req   payout.Request
 		names string
 	}{
-		"phone":  {sandboxRequest("REUSE-1", "0798765432", 500_00), "recipient"},
+		"phone":  {sandboxRequest("REUSE-1", "0798765432", 500_00), "phone"},
 		"amount": {sandboxRequest("REUSE-1", "0712345678", 600_00), "amount KES 500.00, not KES 600.00"},
 	} {
 		t.Run(name, func(t *testing.T) {

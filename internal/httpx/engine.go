@@ -442,7 +442,7 @@ func (e *Engine) statusError(r Request, status int, h http.Header, body []byte, 
 		case status >= 500:
 			// The provider may have created the payout before it failed.
 			pe.Code = payout.CodeOutcomeUnknown
-		case maybeServed && !Settles(pe.Code):
+		case maybeServed && !Settles(pe):
 			pe.Code = payout.CodeOutcomeUnknown
 			pe.Message = "an earlier attempt may have been processed; the last answer was: " + pe.Message
 		}
@@ -450,19 +450,20 @@ func (e *Engine) statusError(r Request, status int, h http.Header, body []byte, 
 	return pe
 }
 
-// Settles reports whether an error with code c, answered to a later attempt
-// of a call whose earlier attempt may have been processed, still settles
-// the call: only an answer about the request itself does, the same whatever
+// Settles reports whether pe, answered to a later attempt of a call whose
+// earlier attempt may have been processed, still settles the call: only
+// the provider's own word about the request itself does, the same whatever
 // the earlier attempt did (a malformed request, an invalid recipient, a
-// Reference the provider says is taken). Everything else may describe the
-// state the earlier attempt left (credentials revoked since, the funds it
-// spent, a rate limit or conflict its own processing caused) and leaves the
+// Reference it says is taken), with the provider's code to show it is the
+// provider speaking and not a proxy. Everything else may describe the state
+// the earlier attempt left (credentials revoked since, the funds it spent,
+// a rate limit or conflict its own processing caused) and leaves the
 // outcome unknown: a caller told "unauthorized" or "insufficient funds"
 // would send again under a new Reference and pay twice.
-func Settles(c payout.Code) bool {
-	switch c {
+func Settles(pe *payout.Error) bool {
+	switch pe.Code {
 	case payout.CodeInvalidRequest, payout.CodeInvalidRecipient, payout.CodeDuplicateReference:
-		return true
+		return pe.ProviderCode != ""
 	}
 	return false
 }

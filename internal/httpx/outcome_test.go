@@ -147,6 +147,12 @@ func TestEngineUnsettlingAnswerAfterPossiblyServedAttemptIsUnknown(t *testing.T)
 			assert.Equal(t, "R-2", pe.Reference)
 		})
 	}
+	t.Run("a proxy's bare 400 does not", func(t *testing.T) {
+		s := newServer(t, status(502, `{}`), status(400, `<html>400 Request Header Or Cookie Too Large</html>`))
+		e := testEngine(t, s.URL, payout.WithMaxRetries(1))
+		_, err := e.Do(context.Background(), Request{Method: http.MethodPost, Path: "/p", Body: struct{}{}, IdempotencyKey: "K", Reference: "R-2"})
+		assert.ErrorIs(t, err, payout.ErrOutcomeUnknown)
+	})
 	t.Run("a validation error still settles it", func(t *testing.T) {
 		s := newServer(t, status(502, `{}`), status(400, `{"code":"INVALID_PHONE"}`))
 		e := testEngine(t, s.URL, payout.WithMaxRetries(1))
