@@ -28,7 +28,7 @@ var txNames = wirejson.NewFields(
 	"amount", "transactionFee", "transaction_fee",
 	"phone", "phone_number", "phoneNumber",
 	"reference", "external_reference", "externalReference", "accountReference", "account_reference",
-	"mpesaReceipt", "mpesa_receipt",
+	"idempotencyKey", "idempotency_key", "mpesaReceipt", "mpesa_receipt",
 	"resultCode", "result_code", "resultDesc", "result_desc", "resultDescription", "result_description",
 	"createdAt", "created_at", "updatedAt", "updated_at",
 )
@@ -51,6 +51,8 @@ const (
 	mTxExternalRefCamel
 	mTxAccountRef
 	mTxAccountRefSnake
+	mTxIdempotencyKey
+	mTxIdempotencyKeySnake
 	mTxMpesaReceipt
 	mTxMpesaReceiptSnake
 	mTxResultCode
@@ -103,6 +105,10 @@ func (w *wireTx) set(r *wirejson.Reader, i int) {
 		w.AccountRef = readFlexString(r)
 	case mTxAccountRefSnake:
 		w.AccountRefSnake = readFlexString(r)
+	case mTxIdempotencyKey:
+		w.IdempotencyKey = readFlexString(r)
+	case mTxIdempotencyKeySnake:
+		w.IdempotencyKeySn = readFlexString(r)
 	case mTxMpesaReceipt:
 		w.MpesaReceipt = readFlexString(r)
 	case mTxMpesaReceiptSnake:
