@@ -15,8 +15,13 @@
 //     connection and got none, or an untraced transport failed to dial);
 //     after an attempt that may have been served, only an answer about the
 //     request itself settles the call (Settles);
-//   - a transport wrapper paces requests (optional token bucket) and obeys
-//     x-ratelimit-remaining: 0;
+//   - one transport wrapper per attempt paces requests (optional token
+//     bucket), obeys x-ratelimit-remaining: 0, bounds the attempt, records
+//     the hand-off, and hands every response's header to the adapter
+//     (Hooks.Observe) without a RoundTripper of its own;
+//   - the hot path is kept cheap: fixed header values are shared slices, a
+//     response body is read in one buffer sized by Content-Length, and the
+//     adapters decode answers in one pass (internal/wirejson);
 //   - logs go to the caller's slog.Logger only, through a handler that
 //     removes registered secrets and masks phone numbers.
 package httpx
