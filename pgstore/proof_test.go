@@ -254,8 +254,9 @@ func webhookProof(t *testing.T, payouts int, lease time.Duration, slow float64) 
 	t.Cleanup(sb.Close)
 	client, err := payos.New(sb.PayOSMerchantID(), sb.PayOSClientSecret(), payout.WithBaseURL(sb.PayOSURL()))
 	require.NoError(t, err)
-	sender := payout.NewCompanySender("Acme Corporation Ltd", "27110001234", "2020/123456/07", "2015-03-20")
-	sender.PurposeOfFunds, sender.SourceOfFunds, sender.Relationship = "vendor payment", "business revenue", "business"
+	sender, err := payout.NewCompanySender("Acme Corporation Ltd", "27110001234", "2020/123456/07", "2015-03-20",
+		payout.Funds{Purpose: "vendor payment", Source: "business revenue", Relationship: "business"})
+	require.NoError(t, err)
 	for i := range payouts {
 		phone := "0723993187"
 		if i%5 == 4 {
