@@ -79,7 +79,9 @@ func NewLimiter(pool *pgxpool.Pool, key string, n int, per time.Duration, opts .
 	}
 	l := &Limiter{pool: pool, table: cfg.table("rate_limits"), key: key}
 	if n > 0 {
-		l.interval = (per + per/slack) / time.Duration(n)
+		// Slots are booked in microseconds: a pace finer than that is one
+		// slot a microsecond, never unpaced.
+		l.interval = max((per+per/slack)/time.Duration(n), time.Microsecond)
 	}
 	return l, nil
 }
