@@ -3,11 +3,14 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"time"
 
@@ -55,6 +58,12 @@ const (
 	// before a redelivery may take over: the longest the HandleFunc (and
 	// the confirmation) is expected to take.
 	DefaultClaimTTL = 2 * time.Minute
+	// DefaultReadTimeout is how long a Handler waits for a request's body
+	// to arrive in full.
+	DefaultReadTimeout = 10 * time.Second
+	// MaxKeyLen is the longest Store key a Handler uses, in bytes: a longer
+	// event id is replaced by its SHA-256 (see dedupeKey).
+	MaxKeyLen = 128
 )
 
 // Handler is an http.Handler that receives one provider's webhooks and hands
@@ -98,8 +107,11 @@ type Handler struct {
 	dedupeTTL time.Duration
 	claimTTL  time.Duration
 	confirm   ConfirmFunc
+	limits    ConfirmLimits
+	gate      *confirmGate
 	log       *slog.Logger
 	maxBody   int64
+	readTime  time.Duration
 }
 
 // Option configures a Handler.
@@ -152,6 +164,26 @@ func WithClaimTTL(d time.Duration) Option {
 // once the confirmation can succeed. In both cases the claim is released.
 func WithConfirm(confirm ConfirmFunc) Option { return func(h *Handler) { h.confirm = confirm } }
 
+// WithConfirmLimits sets what confirming events may cost (default: the
+// zero ConfirmLimits, that is DefaultConfirmRate a minute, a burst of
+// DefaultConfirmBurst, DefaultConfirmPerPayout a minute for one payout, and
+// answers reused for DefaultConfirmCacheTTL). It has no effect without
+// WithConfirm.
+func WithConfirmLimits(l ConfirmLimits) Option { return func(h *Handler) { h.limits = l } }
+
+// WithReadTimeout sets how long the Handler waits for a request's body
+// (default DefaultReadTimeout), through http.ResponseController: a client
+// that sends its body slowly, to hold a connection and its buffer, is
+// answered 408. It does not replace http.Server's own timeouts (see the
+// package doc), which also cover the headers and the answer.
+func WithReadTimeout(d time.Duration) Option {
+	return func(h *Handler) {
+		if d > 0 {
+			h.readTime = d
+		}
+	}
+}
+
 // WithLogger sets where the Handler logs (rejections at Warn, failures of
 // the HandleFunc at Error, accepted events at Debug). nil, the default,
 // logs nothing. Logs never contain the body, secrets or signatures.
@@ -180,11 +212,15 @@ func NewHandler(parse ParseFunc, handle HandleFunc, opts ...Option) *Handler {
 		dedupeTTL: DefaultDedupeTTL,
 		claimTTL:  DefaultClaimTTL,
 		maxBody:   DefaultMaxBody,
+		readTime:  DefaultReadTimeout,
 	}
 	for _, o := range opts {
 		if o != nil {
 			o(h)
 		}
+	}
+	if h.confirm != nil {
+		h.gate = newConfirmGate(h.confirm, h.limits)
 	}
 	return h
 }
@@ -202,6 +238,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &tooBig) {
 			h.warn(r, "webhook body too large", slog.Int64("limit", h.maxBody))
 			reply(w, http.StatusRequestEntityTooLarge, "body too large")
+			return
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			h.warn(r, "webhook body too slow", slog.Duration("read_timeout", h.readTime))
+			w.Header().Set("Connection", "close")
+			reply(w, http.StatusRequestTimeout, "request timeout")
 			return
 		}
 		h.warn(r, "webhook body unreadable", slog.String("error", err.Error()))
@@ -283,12 +325,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	if h.confirm != nil {
-		confirmed, status, err := h.confirmEvent(ctx, ev)
+	if h.gate != nil {
+		confirmed, status, retryAfter, err := h.confirmEvent(ctx, ev)
 		if err != nil {
 			release()
 			h.warn(r, "webhook event not confirmed", slog.String("error", err.Error()),
 				slog.String("event_id", ev.ID), slog.Int("status", status))
+			if retryAfter != "" {
+				w.Header().Set("Retry-After", retryAfter)
+			}
 			if status == http.StatusUnprocessableEntity {
 				reply(w, status, "not confirmed")
 			} else {
@@ -320,7 +365,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, "ok")
 }
 
-// readBody reads the request body, at most h.maxBody bytes.
+// readBody reads the request body, at most h.maxBody bytes, within
+// h.readTime. Its buffer grows with the data that arrived, never ahead of
+// it: a Content-Length only pre-sizes it up to preSize.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return []byte{}, nil
@@ -328,16 +375,27 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	if r.ContentLength > h.maxBody {
 		return nil, &http.MaxBytesError{Limit: h.maxBody}
 	}
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(time.Now().Add(h.readTime)) == nil {
+		// Lift it once the body is in: past it net/http would cancel the
+		// request's context while the HandleFunc runs. The server sets
+		// its own deadlines again for the next request.
+		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	}
 	body := http.MaxBytesReader(w, r.Body, h.maxBody)
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + 1) // +1: EOF is seen without growing
+		buf.Grow(int(min(r.ContentLength+1, preSize))) // +1: EOF is seen without growing
 	}
 	if _, err := buf.ReadFrom(body); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
+
+// preSize is the most a Handler allocates for a body before its bytes
+// arrive.
+const preSize = 4 << 10
 
 // headerID returns the message id header when it identifies the event: the
 // request was verified by a verifier whose signature covers it, or no
@@ -353,44 +411,108 @@ func (h *Handler) headerID(r *http.Request) string {
 }
 
 // dedupeKey is the Store key of ev: its id, prefixed with the provider's
-// name so that two providers sharing a Store never collide.
+// name so that two providers sharing a Store never collide. A key that
+// would exceed MaxKeyLen bytes becomes the provider's name, '#' and the
+// SHA-256 of the id (unpadded base64url), so that a hostile id cannot make
+// the store hold large keys; ':' and '#' keep the two forms apart.
 func dedupeKey(ev *payout.Event) string {
 	if ev.ID == "" {
 		return ""
 	}
-	if ev.Provider == "" {
-		return ev.ID
+	if key := ev.Provider + ":" + ev.ID; len(key) <= MaxKeyLen {
+		return key
 	}
-	return ev.Provider + ":" + ev.ID
+	sum := sha256.Sum256([]byte(ev.ID))
+	provider := ev.Provider
+	if len(provider) > MaxKeyLen-44 {
+		provider = provider[:MaxKeyLen-44]
+	}
+	return provider + "#" + base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// confirmEvent runs the ConfirmFunc and returns the confirmed event, or the
-// status to answer and why.
-func (h *Handler) confirmEvent(ctx context.Context, ev *payout.Event) (_ *payout.Event, status int, err error) {
+// confirmEvent replaces ev's payout by the provider's record of it (through
+// the confirmation gate) and returns the confirmed event, or the status to
+// answer, a Retry-After for it, and why.
+//
+// The provider's record is the truth, and a delivery that contradicts it is
+// not handed on: its claimed reference, transaction id or status differ
+// from the record's. Handing it on under the status it claims would have
+// its key (which names that status) marked done, and the genuine delivery
+// of that status, once the payout gets there, would be taken for a
+// duplicate and never seen. It is answered 422 and its claim released, so
+// that a genuine delivery the provider's API does not show yet is
+// processed when it is delivered again.
+func (h *Handler) confirmEvent(ctx context.Context, ev *payout.Event) (_ *payout.Event, status int, retryAfter string, err error) {
+	if ev.Payout == nil {
+		// Nothing claimed about a payout: the ConfirmFunc decides alone.
+		confirmed, err := h.confirmBare(ctx, ev)
+		if err != nil {
+			return nil, errStatus(err), "", err
+		}
+		return confirmed, 0, "", nil
+	}
+	p, err := h.gate.payoutOf(ctx, ev)
+	var over *errOverBudget
+	switch {
+	case errors.As(err, &over):
+		return nil, http.StatusServiceUnavailable, retryAfterSeconds(over.retryAfter), err
+	case err != nil:
+		var pe *payout.Error
+		if errors.As(err, &pe) && pe.RetryAfter > 0 {
+			retryAfter = retryAfterSeconds(pe.RetryAfter)
+		}
+		return nil, errStatus(err), retryAfter, err
+	}
+	if err := contradiction(ev.Payout, p); err != nil {
+		return nil, http.StatusUnprocessableEntity, "", err
+	}
+	out := *ev
+	out.Payout = p
+	return &out, 0, "", nil
+}
+
+// confirmBare runs the ConfirmFunc on an event that names no payout.
+func (h *Handler) confirmBare(ctx context.Context, ev *payout.Event) (_ *payout.Event, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			status, err = http.StatusServiceUnavailable, fmt.Errorf("confirm panicked: %v", p)
+			err = fmt.Errorf("confirm panicked: %v", p)
 		}
 	}()
 	confirmed, err := h.confirm(ctx, ev)
-	switch {
-	case errors.Is(err, ErrUnconfirmed) || errors.Is(err, payout.ErrNotFound):
-		return nil, http.StatusUnprocessableEntity, err
-	case err != nil:
-		return nil, http.StatusServiceUnavailable, err
-	case confirmed == nil:
-		return nil, http.StatusServiceUnavailable, errors.New("confirm returned no event")
+	if err == nil && confirmed == nil {
+		err = errors.New("confirm returned no event")
 	}
-	// The provider's record is the truth; an event whose claimed reference
-	// it contradicts is not the event it says it is.
-	if ev.Payout != nil && confirmed.Payout != nil && ev.Payout.Reference != "" &&
-		confirmed.Payout.Reference != "" && confirmed.Payout.Reference != ev.Payout.Reference {
-		return nil, http.StatusUnprocessableEntity, fmt.Errorf("%w: the provider's payout has another reference", ErrUnconfirmed)
+	if err != nil {
+		return nil, err
 	}
 	if confirmed.ID == "" {
 		confirmed.ID = ev.ID
 	}
-	return confirmed, 0, nil
+	return confirmed, nil
+}
+
+// errStatus is the answer to a failed confirmation: 422 when the
+// provider's records do not back the event, 503 when it could not be
+// asked.
+func errStatus(err error) int {
+	if unconfirmed(err) {
+		return http.StatusUnprocessableEntity
+	}
+	return http.StatusServiceUnavailable
+}
+
+// contradiction returns why the provider's record got contradicts what the
+// event claimed, or nil.
+func contradiction(claimed, got *payout.Payout) error {
+	switch {
+	case got.ID != "" && got.ID != claimed.ID:
+		return fmt.Errorf("%w: the provider answered about another transaction", ErrUnconfirmed)
+	case claimed.Reference != "" && got.Reference != "" && got.Reference != claimed.Reference:
+		return fmt.Errorf("%w: the provider's payout has another reference", ErrUnconfirmed)
+	case claimed.Status != "" && got.Status != claimed.Status:
+		return fmt.Errorf("%w: the event claims status %q, the provider reports %q", ErrUnconfirmed, claimed.Status, got.Status)
+	}
+	return nil
 }
 
 // call runs the HandleFunc, turning a panic into an error; abort reports a
