@@ -334,9 +334,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if retryAfter != "" {
 				w.Header().Set("Retry-After", retryAfter)
 			}
-			if status == http.StatusUnprocessableEntity {
+			switch status {
+			case http.StatusOK:
+				reply(w, status, "superseded")
+			case http.StatusUnprocessableEntity:
 				reply(w, status, "not confirmed")
-			} else {
+			default:
 				reply(w, status, "try again later")
 			}
 			return
@@ -439,9 +442,15 @@ func dedupeKey(ev *payout.Event) string {
 // from the record's. Handing it on under the status it claims would have
 // its key (which names that status) marked done, and the genuine delivery
 // of that status, once the payout gets there, would be taken for a
-// duplicate and never seen. It is answered 422 and its claim released, so
-// that a genuine delivery the provider's API does not show yet is
-// processed when it is delivered again.
+// duplicate and never seen. Its claim is released and it is answered:
+//
+//   - 200 when the record has moved past the claimed status (a FAILED
+//     delivered after the payout was REVERSED): the event is stale, the
+//     record's own status has its own delivery, and a redelivery of this
+//     one would tell nothing new;
+//   - 422 otherwise (the record is behind the claim, or elsewhere): a
+//     genuine delivery the provider's API does not show yet is processed
+//     when it is delivered again, a forgery never.
 func (h *Handler) confirmEvent(ctx context.Context, ev *payout.Event) (_ *payout.Event, status int, retryAfter string, err error) {
 	if ev.Payout == nil {
 		// Nothing claimed about a payout: the ConfirmFunc decides alone.
@@ -464,6 +473,9 @@ func (h *Handler) confirmEvent(ctx context.Context, ev *payout.Event) (_ *payout
 		return nil, errStatus(err), retryAfter, err
 	}
 	if err := contradiction(ev.Payout, p); err != nil {
+		if superseded(ev.Payout.Status, p.Status) {
+			return nil, http.StatusOK, "", err
+		}
 		return nil, http.StatusUnprocessableEntity, "", err
 	}
 	out := *ev
@@ -489,6 +501,23 @@ func (h *Handler) confirmBare(ctx context.Context, ev *payout.Event) (_ *payout.
 		confirmed.ID = ev.ID
 	}
 	return confirmed, nil
+}
+
+// statusRank orders statuses by how far a payout has gone: a payout only
+// moves to a higher rank (a reversal follows a success or a failure).
+var statusRank = map[payout.Status]int{
+	payout.StatusPending: 1, payout.StatusProcessing: 2,
+	payout.StatusSucceeded: 3, payout.StatusFailed: 3, payout.StatusCancelled: 3, payout.StatusExpired: 3,
+	payout.StatusReversed: 4,
+}
+
+// superseded reports whether a payout whose record says got has moved on
+// past the status claimed, so that the event is stale (or a forgery of a
+// past status): the record's own status has a delivery of its own, and
+// this one has nothing left to tell.
+func superseded(claimed, got payout.Status) bool {
+	c, g := statusRank[claimed], statusRank[got]
+	return c > 0 && g > c
 }
 
 // errStatus is the answer to a failed confirmation: 422 when the

@@ -840,3 +840,26 @@ func TestHandlerBoundsKeyLength(t *testing.T) {
 	assert.Len(t, k, len("stub#")+43)
 	assert.Len(t, dedupeKey(&payout.Event{ID: long, Provider: strings.Repeat("p", 500)}), MaxKeyLen)
 }
+
+// A delivery the provider's record has moved past (FAILED after the payout
+// was REVERSED) is acknowledged, so that it is not redelivered in vain, but
+// neither handed on nor remembered; one ahead of the record is refused, so
+// that it comes back.
+func TestHandlerSupersededEventIsAcknowledgedNotHandedOn(t *testing.T) {
+	get := &fakeGetter{payouts: map[string]*payout.Payout{
+		"tx1": {ID: "tx1", Reference: "R1", Status: payout.StatusReversed},
+		"tx2": {ID: "tx2", Reference: "R2", Status: payout.StatusProcessing},
+	}}
+	rec := &recorder{}
+	store := NewMemoryStore(0)
+	h := NewHandler(stubParse, rec.handle, WithStore(store), WithConfirm(ConfirmByGet(get)), WithConfirmLimits(unlimited))
+	w := serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(stubBody("tx1:failed", "transaction.failed", "tx1", "R1", "failed"))))
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "superseded\n", w.Body.String())
+	w = serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(stubBody("tx2:pending", "transaction.updated", "tx2", "R2", "pending"))))
+	assert.Equal(t, http.StatusOK, w.Code)
+	w = serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(stubBody("tx2:succeeded", "transaction.success", "tx2", "R2", "succeeded"))))
+	assert.Equal(t, http.StatusUnprocessableEntity, w.Code, "ahead of the record")
+	assert.Zero(t, rec.count())
+	assert.Zero(t, store.Len())
+}
