@@ -20,7 +20,8 @@ import (
 //   - shares one confirmation between deliveries that name the same
 //     transaction at the same time (they wait for the one in flight);
 //   - reuses an answer for CacheTTL, for every delivery naming the same
-//     transaction and reference;
+//     transaction and reference, unless the delivery claims a status the
+//     answer is behind (the payout may have moved on: it asks again);
 //   - starts at most Rate confirmations per Per, Burst of them at once,
 //     and at most PerPayout per Per for any one payout (by reference, else
 //     by transaction id); a delivery over budget is answered 503 with a
@@ -38,11 +39,13 @@ type ConfirmLimits struct {
 }
 
 // Defaults of ConfirmLimits. DefaultConfirmRate is a third of PalPluss's
-// 60 requests a minute: however many callbacks arrive, forged or not,
-// two thirds of the key's rate stay for Sends.
+// 60 requests a minute: however many callbacks arrive, forged or not, two
+// thirds of the key's rate stay for Sends. A client paced to the limit
+// (palpluss.WithDocumentedRateLimit) makes a Send wait behind at most
+// DefaultConfirmBurst confirmations, one second each.
 const (
 	DefaultConfirmRate      = 20
-	DefaultConfirmBurst     = 2
+	DefaultConfirmBurst     = 4
 	DefaultConfirmPerPayout = 2
 	DefaultConfirmCacheTTL  = 2 * time.Second
 	DefaultConfirmTimeout   = 30 * time.Second
@@ -143,7 +146,10 @@ func (g *confirmGate) payoutOf(ctx context.Context, ev *payout.Event) (*payout.P
 	g.mu.Lock()
 	now := g.now()
 	if c, ok := g.cache[key]; ok {
-		if now.Before(c.expires) {
+		// An answer behind the status the delivery claims may just be
+		// old (the payout moved on since): ask again, within budget,
+		// rather than refuse the delivery of its next status.
+		if now.Before(c.expires) && !behind(c.p, ev.Payout.Status) {
 			g.mu.Unlock()
 			return copyPayout(c.p), c.err
 		}
@@ -266,6 +272,12 @@ func (g *confirmGate) call(ctx context.Context, ev *payout.Event) (p *payout.Pay
 		return nil, errors.New("webhook: confirm returned no payout")
 	}
 	return copyPayout(confirmed.Payout), nil
+}
+
+// behind reports whether the cached record p is of a status before the one
+// claimed, so that the payout may have moved on since it was cached.
+func behind(p *payout.Payout, claimed payout.Status) bool {
+	return p != nil && statusRank[p.Status] < statusRank[claimed]
 }
 
 func copyPayout(p *payout.Payout) *payout.Payout {

@@ -149,3 +149,37 @@ func TestConfirmLimitsDefaults(t *testing.T) {
 	assert.Equal(t, "1", retryAfterSeconds(time.Millisecond))
 	assert.Equal(t, "3", retryAfterSeconds(2001*time.Millisecond))
 }
+
+// A cached answer behind the status a delivery claims is not trusted: the
+// payout may have moved on (FAILED, then REVERSED a moment later), and the
+// genuine delivery of its next status must not wait for a redelivery.
+// Forgeries claiming ahead cost a Get each, within the payout's budget.
+func TestHandlerCacheBehindTheClaimIsAskedAgain(t *testing.T) {
+	get := &fakeGetter{payouts: map[string]*payout.Payout{"tx1": {ID: "tx1", Reference: "R1", Status: payout.StatusFailed}}}
+	rec := &recorder{}
+	h := NewHandler(stubParse, rec.handle, WithConfirm(ConfirmByGet(get)))
+	clock := &fakeClock{t: time.Unix(1767225600, 0)}
+	h.gate.now = clock.now
+	post := func(id, status string) int {
+		return serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(stubBody(id, "t", "tx1", "R1", status)))).Code
+	}
+	assert.Equal(t, http.StatusOK, post("tx1:failed", "failed"))
+	get.mu.Lock()
+	get.payouts["tx1"] = &payout.Payout{ID: "tx1", Reference: "R1", Status: payout.StatusReversed}
+	get.mu.Unlock()
+	assert.Equal(t, http.StatusOK, post("tx1:reversed", "reversed"), "asked again: the cache was behind")
+	assert.Equal(t, 2, get.calls)
+	require.Equal(t, 2, rec.count())
+	assert.Equal(t, payout.StatusReversed, rec.last().Payout.Status)
+	assert.Equal(t, http.StatusOK, post("tx1:failed-again", "failed"), "a stale claim is answered from the cache")
+	assert.Equal(t, 2, get.calls)
+
+	// Claims ahead of a pending payout: each asks, until the budget says no.
+	get.mu.Lock()
+	get.payouts["tx1"] = &payout.Payout{ID: "tx1", Reference: "R1", Status: payout.StatusPending}
+	get.mu.Unlock()
+	clock.advance(time.Hour)
+	codes := []int{post("f1", "succeeded"), post("f2", "succeeded"), post("f3", "succeeded")}
+	assert.Equal(t, []int{http.StatusUnprocessableEntity, http.StatusUnprocessableEntity, http.StatusServiceUnavailable}, codes)
+	assert.Equal(t, 2+DefaultConfirmPerPayout, get.calls)
+}

@@ -71,6 +71,7 @@ const (
 //
 //  1. answers 405 (with an Allow header) to anything but POST;
 //  2. reads the body, at most the WithMaxBody limit (1 MiB): 413 beyond;
+//     within the WithReadTimeout deadline (10 s): 408 beyond;
 //  3. verifies the request with the WithVerifier verifier: 401 on failure;
 //  4. parses the body with the ParseFunc: 400 when malformed;
 //  5. claims the event id in the WithStore store: a duplicate of a
@@ -78,8 +79,12 @@ const (
 //     duplicate of an event still in progress 409 (see below); 503 when
 //     the store fails;
 //  6. with WithConfirm, replaces the event's payout by the provider's
-//     answer: 422 when the provider does not know it, 503 when it cannot
-//     be asked;
+//     record, within the ConfirmLimits budget (503 with Retry-After beyond
+//     it): 422 when the provider does not know the transaction or its
+//     record contradicts the event (another reference, another
+//     transaction, another status), 200 without handing on when the record
+//     has moved past the status claimed, 503 when the provider cannot be
+//     asked; in each case the claim is released;
 //  7. calls the HandleFunc: 200 when it returns nil; 500 when it returns an
 //     error or panics, and the claim is released so that the provider's
 //     redelivery is processed.
@@ -152,16 +157,28 @@ func WithClaimTTL(d time.Duration) Option {
 // WithConfirm makes the Handler confirm each event with the provider
 // before its HandleFunc sees it: confirm returns the event with the payout
 // as the provider's API reports it (ConfirmByGet does this with a
-// payout.Client's Get). A forged "succeeded" callback then reaches the
-// HandleFunc with the provider's true status, or not at all.
+// payout.Client's Get). The HandleFunc then sees the provider's record,
+// and only when it backs what the event claims: a forged "succeeded"
+// callback for a pending payout is answered 422 and never handed on, nor
+// remembered under the key of the status it claims.
+//
+// The Handler calls confirm with a copy of the event whose Payout names
+// only the transaction (ID), the Reference and the Provider it claims, and
+// keeps of the answer only its Payout: one answer then serves every
+// delivery naming the same transaction and reference (concurrent ones
+// wait for it; later ones reuse it for ConfirmLimits.CacheTTL), and the
+// Handler itself compares it with each delivery's claims. An event without
+// a payout is passed to confirm as it is.
 //
 // When confirm fails with an error matching ErrUnconfirmed or
 // payout.ErrNotFound (the provider does not know the transaction, or it is
 // about another payout), the Handler answers 422 and drops the event: a
 // forgery gets nothing, and a genuine event the provider cannot show yet is
 // delivered again later. Any other error (network, provider down, rate
-// limit, wrong credentials) answers 503, so that the provider redelivers
-// once the confirmation can succeed. In both cases the claim is released.
+// limit, wrong credentials) answers 503, with the provider's Retry-After
+// when it gave one, so that the provider redelivers once the confirmation
+// can succeed. In every case the claim is released. What confirmations may
+// cost is bounded by WithConfirmLimits.
 func WithConfirm(confirm ConfirmFunc) Option { return func(h *Handler) { h.confirm = confirm } }
 
 // WithConfirmLimits sets what confirming events may cost (default: the
