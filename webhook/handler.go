@@ -396,12 +396,14 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 		return nil, &http.MaxBytesError{Limit: h.maxBody}
 	}
 	rc := http.NewResponseController(w)
-	if rc.SetReadDeadline(time.Now().Add(h.readTime)) == nil {
-		// Lift it once the body is in: past it net/http would cancel the
-		// request's context while the HandleFunc runs. The server sets
-		// its own deadlines again for the next request.
-		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	// The server's own ReadTimeout, when stricter, stands as it is.
+	if srv, _ := r.Context().Value(http.ServerContextKey).(*http.Server); srv == nil || srv.ReadTimeout <= 0 || srv.ReadTimeout > h.readTime {
+		_ = rc.SetReadDeadline(time.Now().Add(h.readTime)) // unsupported by some writers (httptest.ResponseRecorder)
 	}
+	// Lift the deadline once the body is in: past it net/http would cancel
+	// the request's context while the HandleFunc runs. The server sets its
+	// deadlines again for the next request on the connection.
+	defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
 	body := http.MaxBytesReader(w, r.Body, h.maxBody)
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {

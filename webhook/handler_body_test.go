@@ -103,3 +103,21 @@ func TestHandlerSlowBodyTimesOut(t *testing.T) {
 	defer r.Body.Close()
 	assert.Equal(t, http.StatusOK, r.StatusCode)
 }
+
+// A server whose own ReadTimeout is stricter keeps it.
+func TestHandlerKeepsAStricterServerReadTimeout(t *testing.T) {
+	srv := httptest.NewUnstartedServer(NewHandler(stubParse, (&recorder{}).handle, WithReadTimeout(time.Hour)))
+	srv.Config.ReadTimeout = 200 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err, "answered within the server's ReadTimeout, not the Handler's hour")
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
+}
