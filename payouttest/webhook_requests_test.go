@@ -159,7 +159,7 @@ func TestSandboxDeliveryRequestReplays(t *testing.T) {
 	require.NoError(t, err)
 	p, err := c.Send(context.Background(), payout.Request{Reference: "SB-1", Amount: money.New(100_00, money.KES),
 		Recipient: payout.Recipient{Name: "Jane Doe", Phone: "0712345678"}, Sender: &payout.Sender{FullName: "Jane Smith", PhoneNumber: "27821234567", Nationality: "ZAF",
-			Identity: string(payout.IdentityPassport), IdentityNumber: "A12345678", DateOfBirth: "1990-01-15",
+			Identity: payout.IdentityPassport, IdentityNumber: "A12345678", DateOfBirth: "1990-01-15",
 			PurposeOfFunds: "salary", SourceOfFunds: "business income", Relationship: "employer"}})
 	require.NoError(t, err)
 	require.NoError(t, sb.Settle(payouttest.SandboxPayOS, p.ID))
