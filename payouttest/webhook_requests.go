@@ -254,3 +254,37 @@ func wireTime(t time.Time) any {
 	}
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
+
+// WebhookRequest returns the webhook provider (SandboxPalPluss or
+// SandboxPayOS) would deliver now about the payout id the Sandbox knows, in
+// its current status, as an *http.Request to feed a handler without a
+// listener: PalPluss's callback to the payout's CallbackURL (an error when
+// the Send gave none), or PayOS's delivery to url, signed now under
+// PayOSWebhookSecret (url "" means the endpoint set with
+// WithPayOSWebhookURL or SetPayOSWebhookURL). The body is built as
+// PalPlussWebhookRequest and PayOSWebhookRequest build it. It panics if
+// provider is neither.
+func (s *Sandbox) WebhookRequest(provider, id, url string) (*http.Request, error) {
+	sp, ok := s.Payout(provider, id)
+	if !ok {
+		return nil, &payout.Error{Code: payout.CodeNotFound, Provider: provider, Message: "the Sandbox has no payout " + id}
+	}
+	p := &payout.Payout{ID: sp.ID, Reference: sp.Reference, Provider: provider, Status: sp.Status,
+		ProviderStatus: sp.ProviderStatus, Amount: sp.Amount, Fee: sp.Fee, Phone: sp.Phone, Receipt: sp.Receipt,
+		FailureCode: sp.FailureCode, FailureMessage: sp.FailureMessage, CreatedAt: sp.CreatedAt, UpdatedAt: sp.UpdatedAt}
+	if provider == SandboxPalPluss {
+		if sp.CallbackURL == "" {
+			return nil, fmt.Errorf("payouttest: the PalPluss Send of payout %s gave no callbackUrl", id)
+		}
+		return PalPlussWebhookRequest(sp.CallbackURL, p)
+	}
+	if url == "" {
+		s.payos.mu.Lock()
+		url = s.payos.webhookURL
+		s.payos.mu.Unlock()
+		if url == "" {
+			return nil, errors.New("payouttest: no PayOS webhook URL given or set")
+		}
+	}
+	return PayOSWebhookRequest(url, s.PayOSWebhookSecret(), p)
+}

@@ -67,3 +67,28 @@ func ExampleFake_PayOSWebhookRequest() {
 	// 200
 	// 200
 }
+
+// The Sandbox builds the callback of a payout it settled: a PalPluss route,
+// confirming by Get against the Sandbox, tested without a listener.
+func ExampleSandbox_WebhookRequest() {
+	sb := payouttest.NewSandbox()
+	defer sb.Close()
+	client, _ := palpluss.New(sb.PalPlussAPIKey(), payout.WithBaseURL(sb.PalPlussURL()))
+	signer, _ := webhook.NewCallbackSigner("0123456789abcdef0123456789abcdef")
+	cb, _ := signer.CallbackURL("https://shop.example.com/hooks/palpluss", "SBX-1")
+	p, _ := client.Send(context.Background(), payout.Request{Reference: "SBX-1",
+		Amount: money.New(500_00, money.KES), Recipient: payout.Recipient{Phone: "0712345678"}, CallbackURL: cb})
+	_ = sb.Settle(payouttest.SandboxPalPluss, p.ID)
+
+	route := client.WebhookHandler(func(_ context.Context, ev payout.Event) error {
+		fmt.Println("handled", ev.Type, ev.Payout.Reference, ev.Payout.Status)
+		return nil
+	}, webhook.WithVerifier(signer.Verifier()))
+	r, _ := sb.WebhookRequest(payouttest.SandboxPalPluss, p.ID, "")
+	w := httptest.NewRecorder()
+	route.ServeHTTP(w, r)
+	fmt.Println(w.Code)
+	// Output:
+	// handled transaction.success SBX-1 succeeded
+	// 200
+}

@@ -183,3 +183,58 @@ func TestSandboxDeliveryRequestReplays(t *testing.T) {
 	assert.Equal(t, p.ID, got.all()[0].Payout.ID)
 	assert.Equal(t, payout.StatusSucceeded, got.all()[0].Payout.Status)
 }
+
+// The Sandbox builds the webhook of a payout it knows, in its current
+// status, for either provider: a route test needs no listener.
+func TestSandboxWebhookRequest(t *testing.T) {
+	sb := payouttest.NewSandbox(payouttest.WithSandboxWebhookRetries())
+	defer sb.Close()
+	ctx := context.Background()
+	signer, err := webhook.NewCallbackSigner("0123456789abcdef0123456789abcdef")
+	require.NoError(t, err)
+	pal, err := palpluss.New(sb.PalPlussAPIKey(), adapterOptions(sb.PalPlussURL())...)
+	require.NoError(t, err)
+	pos, err := payos.New(sb.PayOSMerchantID(), sb.PayOSClientSecret(), adapterOptions(sb.PayOSURL())...)
+	require.NoError(t, err)
+
+	cb, err := signer.CallbackURL("https://shop.example.com/hooks/palpluss", "SBW-1")
+	require.NoError(t, err)
+	pp, err := pal.Send(ctx, payout.Request{Reference: "SBW-1", Amount: money.New(500_00, money.KES),
+		Recipient: payout.Recipient{Phone: "0712345678"}, CallbackURL: cb})
+	require.NoError(t, err)
+	op, err := pos.Send(ctx, payout.Request{Reference: "SBW-2", Amount: money.New(750_00, money.KES),
+		Recipient: payout.Recipient{Name: "John Doe", Phone: payouttest.SandboxPhoneInvalidAccount},
+		Sender: &payout.Sender{FullName: "Jane Smith", PhoneNumber: "27821234567", Nationality: "ZAF",
+			Identity: payout.IdentityPassport, IdentityNumber: "A12345678", DateOfBirth: "1990-01-15",
+			PurposeOfFunds: "salary", SourceOfFunds: "business income", Relationship: "employer"}})
+	require.NoError(t, err)
+	require.NoError(t, sb.Settle(payouttest.SandboxPalPluss, pp.ID))
+	require.NoError(t, sb.Settle(payouttest.SandboxPayOS, op.ID))
+
+	got := &sink{}
+	palRoute := pal.WebhookHandler(got.handle, webhook.WithVerifier(signer.Verifier()))
+	posRoute, err := payos.NewWebhookHandler(sb.PayOSWebhookSecret(), got.handle, webhook.WithConfirm(webhook.ConfirmByGet(pos)))
+	require.NoError(t, err)
+
+	r, err := sb.WebhookRequest(payouttest.SandboxPalPluss, pp.ID, "")
+	require.NoError(t, err)
+	assert.Equal(t, cb, r.URL.String(), "to the payout's callback URL")
+	assert.Equal(t, http.StatusOK, serveTo(palRoute, r))
+	r, err = sb.WebhookRequest(payouttest.SandboxPayOS, op.ID, "https://shop.example.com/hooks/payos")
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, serveTo(posRoute, r))
+
+	evs := got.all()
+	require.Len(t, evs, 2)
+	assert.Equal(t, palpluss.EventSuccess, evs[0].Type)
+	assert.Equal(t, payout.StatusSucceeded, evs[0].Payout.Status)
+	assert.NotEmpty(t, evs[0].Payout.Receipt)
+	assert.Equal(t, payos.EventPayoutFailed, evs[1].Type)
+	assert.Equal(t, payout.StatusFailed, evs[1].Payout.Status)
+	assert.Equal(t, "PAYOUT_RECIPIENT_INVALID_ACCOUNT", evs[1].Payout.FailureCode)
+
+	_, err = sb.WebhookRequest(payouttest.SandboxPalPluss, "nope", "")
+	assert.ErrorIs(t, err, payout.ErrNotFound)
+	_, err = sb.WebhookRequest(payouttest.SandboxPayOS, op.ID, "")
+	assert.Error(t, err, "no PayOS endpoint configured")
+}
