@@ -75,7 +75,7 @@ func ExampleSandbox_WebhookRequest() {
 	defer sb.Close()
 	client, _ := palpluss.New(sb.PalPlussAPIKey(), payout.WithBaseURL(sb.PalPlussURL()))
 	signer, _ := webhook.NewCallbackSigner("0123456789abcdef0123456789abcdef")
-	cb, _ := signer.CallbackURL("https://shop.example.com/hooks/palpluss", "SBX-1")
+	cb, _ := signer.CallbackURL("https://127.0.0.1:1/hooks/palpluss", "SBX-1")
 	p, _ := client.Send(context.Background(), payout.Request{Reference: "SBX-1",
 		Amount: money.New(500_00, money.KES), Recipient: payout.Recipient{Phone: "0712345678"}, CallbackURL: cb})
 	_ = sb.Settle(payouttest.SandboxPalPluss, p.ID)

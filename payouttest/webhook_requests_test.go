@@ -197,7 +197,7 @@ func TestSandboxWebhookRequest(t *testing.T) {
 	pos, err := payos.New(sb.PayOSMerchantID(), sb.PayOSClientSecret(), adapterOptions(sb.PayOSURL())...)
 	require.NoError(t, err)
 
-	cb, err := signer.CallbackURL("https://shop.example.com/hooks/palpluss", "SBW-1")
+	cb, err := signer.CallbackURL("https://127.0.0.1:1/hooks/palpluss", "SBW-1")
 	require.NoError(t, err)
 	pp, err := pal.Send(ctx, payout.Request{Reference: "SBW-1", Amount: money.New(500_00, money.KES),
 		Recipient: payout.Recipient{Phone: "0712345678"}, CallbackURL: cb})
