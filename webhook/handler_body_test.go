@@ -66,6 +66,7 @@ func TestHandlerBufferGrowsWithTheData(t *testing.T) {
 		<-b.sent
 	}
 	held := int64(heapInUse()) - int64(before)
+	t.Logf("%d stalled bodies declaring %d bytes hold %d bytes", conns, DefaultMaxBody, held)
 	close(release)
 	wg.Wait()
 	// 40 MiB when pre-sized to the Content-Length; preSize each now.
