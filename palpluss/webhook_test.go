@@ -196,6 +196,13 @@ func FuzzParseWebhook(f *testing.F) {
 		if !bytes.Equal(ev.Raw, body) {
 			t.Fatalf("Raw differs from the body")
 		}
+		// The id names a known status, and its length is bounded.
+		if _, st, _ := strings.Cut(ev.ID, ":"); providerStatuses[ev.Payout.Status] != st || len(ev.ID) > maxWebhookIDLen+1+len("PROCESSING") {
+			t.Fatalf("event id %q for status %q", ev.ID, ev.Payout.Status)
+		}
+		if want, ok := eventStatus[ev.Type]; ok && ev.Payout.Status != want && ev.Payout.Status != payout.StatusReversed {
+			t.Fatalf("type %q with status %q", ev.Type, ev.Payout.Status)
+		}
 		if ev.Payout.Amount.Currency != "" && !ev.Payout.Amount.Currency.Valid() {
 			t.Fatalf("amount in an unknown currency: %v", ev.Payout.Amount)
 		}

@@ -93,7 +93,7 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 	if len(body) > MaxWebhookBody {
 		return nil, webhookError("", "body exceeds %d bytes", MaxWebhookBody)
 	}
-	trimmed := bytes.TrimSpace(body)
+	trimmed := bytes.Trim(body, jsonSpace) // JSON's white space only: "{}\v" is no JSON
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, webhookError("", "body is not a JSON object")
 	}
@@ -170,6 +170,9 @@ func parseEnvelopeSlowly(body []byte) (string, *wirePayout, error) {
 	}
 	return typ, &w, nil
 }
+
+// jsonSpace is the white space JSON allows around a value.
+const jsonSpace = " \t\r\n"
 
 // object returns raw when it is a JSON object, else nil.
 func object(raw json.RawMessage) json.RawMessage {

@@ -82,8 +82,9 @@ var ErrLeaseLost = errors.New("webhook: lease lost: another delivery holds the c
 //     <lease>; when it did not set, GET key tells "p:..." (ClaimInProgress)
 //     from "done" (ClaimDone). An expired claim is simply gone, so the next
 //     SET NX takes it over with a new token. Complete is SET key "done" PX
-//     <ttl> (unconditional: the event was processed). Release is a script,
-//     so that the compare and the delete are one step:
+//     <ttl> (unconditional: the event was processed). Release is a script
+//     called with ARGV[1] = "p:"+token, so that the compare and the delete
+//     are one step:
 //     if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end
 //     and a 0 is ErrLeaseLost.
 //   - SQL: a table (key text PRIMARY KEY, token text, done boolean, expires
