@@ -157,9 +157,9 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 // limits to RequestsPerMinute for everything, Sends included. The Handler
 // shares one Get between deliveries about one transaction, reuses answers
 // briefly, and budgets the rest (webhook.ConfirmLimits: by default 20 a
-// minute in all and 2 a minute for any one payout, so that a flood of
-// forged callbacks on a leaked URL leaves two thirds of the limit to
-// Sends); raise it with webhook.WithConfirmLimits if more than 20
+// minute in all and 6 a minute, 2 at once, for any one payout, so that a
+// flood of forged callbacks, on one leaked URL or many, leaves two thirds
+// of the limit to Sends); raise it with webhook.WithConfirmLimits if more than 20
 // callbacks a minute are genuine. A forged status never reaches handle:
 // an event whose status PalPluss does not confirm is answered 422.
 func (c *Client) WebhookHandler(handle webhook.HandleFunc, opts ...webhook.Option) *webhook.Handler {

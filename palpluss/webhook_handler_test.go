@@ -209,7 +209,7 @@ func TestWebhookHandlerFloodCostsAtMostTheBudget(t *testing.T) {
 			assert.Equal(t, http.StatusUnprocessableEntity, w.Code)
 		}
 	}
-	assert.Equal(t, webhook.DefaultConfirmPerPayout, gets(), "a leaked URL costs its payout's budget, no more")
+	assert.Equal(t, webhook.DefaultConfirmPayoutBurst, gets(), "a leaked URL costs its payout's budget, no more")
 	assert.Equal(t, 30-gets(), refused)
 	assert.Empty(t, got())
 }

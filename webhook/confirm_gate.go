@@ -23,19 +23,26 @@ import (
 //     transaction and reference, unless the delivery claims a status the
 //     answer is behind (the payout may have moved on: it asks again);
 //   - starts at most Rate confirmations per Per, Burst of them at once,
-//     and at most PerPayout per Per for any one payout (by reference, else
-//     by transaction id); a delivery over budget is answered 503 with a
-//     Retry-After, and the provider delivers it again later.
+//     and for any one payout (by reference, else by transaction id) at most
+//     PerPayout per Per, PayoutBurst at once; a delivery over budget is
+//     answered 503 with a Retry-After, and the provider delivers it again
+//     later.
+//
+// The payout's own bound is what keeps one leaked callback URL from taking
+// the whole budget; it refills quickly enough (every 10 s by default) that
+// once the payout has really settled, the next delivery about it, genuine
+// or not, finds the provider's new record, and the event is processed.
 //
 // The zero value of a field means its default; a negative Rate or
 // PerPayout turns that bound off.
 type ConfirmLimits struct {
-	Rate      int           // confirmations per Per, all events together (default DefaultConfirmRate)
-	Per       time.Duration // the window of Rate and PerPayout (default time.Minute)
-	Burst     int           // how many may start at once (default DefaultConfirmBurst)
-	PerPayout int           // confirmations per Per for one payout (default DefaultConfirmPerPayout)
-	CacheTTL  time.Duration // how long an answer is reused (default DefaultConfirmCacheTTL)
-	Timeout   time.Duration // how long one confirmation may take (default DefaultConfirmTimeout)
+	Rate        int           // confirmations per Per, all events together (default DefaultConfirmRate)
+	Per         time.Duration // the window of Rate and PerPayout (default time.Minute)
+	Burst       int           // how many may start at once (default DefaultConfirmBurst)
+	PerPayout   int           // confirmations per Per for one payout (default DefaultConfirmPerPayout)
+	PayoutBurst int           // how many of them may start at once (default DefaultConfirmPayoutBurst)
+	CacheTTL    time.Duration // how long an answer is reused (default DefaultConfirmCacheTTL)
+	Timeout     time.Duration // how long one confirmation may take (default DefaultConfirmTimeout)
 }
 
 // Defaults of ConfirmLimits. DefaultConfirmRate is a third of PalPluss's
@@ -44,11 +51,12 @@ type ConfirmLimits struct {
 // (palpluss.WithDocumentedRateLimit) makes a Send wait behind at most
 // DefaultConfirmBurst confirmations, one second each.
 const (
-	DefaultConfirmRate      = 20
-	DefaultConfirmBurst     = 4
-	DefaultConfirmPerPayout = 2
-	DefaultConfirmCacheTTL  = 2 * time.Second
-	DefaultConfirmTimeout   = 30 * time.Second
+	DefaultConfirmRate        = 20
+	DefaultConfirmBurst       = 4
+	DefaultConfirmPerPayout   = 6
+	DefaultConfirmPayoutBurst = 2
+	DefaultConfirmCacheTTL    = 2 * time.Second
+	DefaultConfirmTimeout     = 30 * time.Second
 )
 
 // maxTracked bounds the gate's maps (answers cached, payouts' budgets).
@@ -66,6 +74,9 @@ func (l ConfirmLimits) withDefaults() ConfirmLimits {
 	}
 	if l.PerPayout == 0 {
 		l.PerPayout = DefaultConfirmPerPayout
+	}
+	if l.PayoutBurst <= 0 {
+		l.PayoutBurst = min(DefaultConfirmPayoutBurst, max(l.PerPayout, 1))
 	}
 	if l.CacheTTL == 0 {
 		l.CacheTTL = DefaultConfirmCacheTTL
@@ -213,7 +224,7 @@ func (g *confirmGate) spend(now time.Time, ev *payout.Event) time.Duration {
 		// Check both before taking from either, so that a refusal by one
 		// costs nothing of the other.
 		probe := *pp
-		if wait := probe.take(now, g.lim.Per/time.Duration(g.lim.PerPayout), g.lim.PerPayout); wait > 0 {
+		if wait := probe.take(now, g.lim.Per/time.Duration(g.lim.PerPayout), g.lim.PayoutBurst); wait > 0 {
 			return wait
 		}
 	}
@@ -223,7 +234,7 @@ func (g *confirmGate) spend(now time.Time, ev *payout.Event) time.Duration {
 		}
 	}
 	if pp != nil {
-		pp.take(now, g.lim.Per/time.Duration(g.lim.PerPayout), g.lim.PerPayout)
+		pp.take(now, g.lim.Per/time.Duration(g.lim.PerPayout), g.lim.PayoutBurst)
 	}
 	return 0
 }

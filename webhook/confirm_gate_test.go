@@ -145,7 +145,9 @@ func TestHandlerConfirmationBudget(t *testing.T) {
 func TestConfirmLimitsDefaults(t *testing.T) {
 	l := ConfirmLimits{}.withDefaults()
 	assert.Equal(t, ConfirmLimits{Rate: DefaultConfirmRate, Per: time.Minute, Burst: DefaultConfirmBurst,
-		PerPayout: DefaultConfirmPerPayout, CacheTTL: DefaultConfirmCacheTTL, Timeout: DefaultConfirmTimeout}, l)
+		PerPayout: DefaultConfirmPerPayout, PayoutBurst: DefaultConfirmPayoutBurst, CacheTTL: DefaultConfirmCacheTTL,
+		Timeout: DefaultConfirmTimeout}, l)
+	assert.Equal(t, 1, ConfirmLimits{PerPayout: 1}.withDefaults().PayoutBurst, "a burst never above the rate")
 	assert.Equal(t, "1", retryAfterSeconds(time.Millisecond))
 	assert.Equal(t, "3", retryAfterSeconds(2001*time.Millisecond))
 }
@@ -181,5 +183,18 @@ func TestHandlerCacheBehindTheClaimIsAskedAgain(t *testing.T) {
 	clock.advance(time.Hour)
 	codes := []int{post("f1", "succeeded"), post("f2", "succeeded"), post("f3", "succeeded")}
 	assert.Equal(t, []int{http.StatusUnprocessableEntity, http.StatusUnprocessableEntity, http.StatusServiceUnavailable}, codes)
-	assert.Equal(t, 2+DefaultConfirmPerPayout, get.calls)
+	assert.Equal(t, 2+DefaultConfirmPayoutBurst, get.calls)
+
+	// The payout really settles. The payout's budget refills within
+	// seconds, and the next delivery claiming success, whoever sent it,
+	// finds the new record: the event is processed, once.
+	get.mu.Lock()
+	get.payouts["tx1"] = &payout.Payout{ID: "tx1", Reference: "R1", Status: payout.StatusSucceeded}
+	get.mu.Unlock()
+	assert.Equal(t, http.StatusServiceUnavailable, post("genuine", "succeeded"), "still over the payout's budget")
+	clock.advance(time.Minute / DefaultConfirmPerPayout)
+	assert.Equal(t, http.StatusOK, post("genuine", "succeeded"))
+	assert.Equal(t, http.StatusOK, post("genuine", "succeeded"), "its redelivery is a duplicate")
+	require.Equal(t, 3, rec.count())
+	assert.Equal(t, payout.StatusSucceeded, rec.last().Payout.Status)
 }

@@ -115,10 +115,14 @@
 // to 60 a minute for everything, Sends included. So confirmations are
 // coalesced (one Get for concurrent deliveries naming one transaction),
 // reused for two seconds (unless a delivery claims a later status than the
-// answer), and budgeted (ConfirmLimits): by default 2 a
-// minute for any one payout and 20 a minute in all, 4 at once. A flood
-// through one leaked URL therefore costs 2 Gets a minute; floods through
-// many cost at most 20 a minute, and 40 of PalPluss's 60 stay for Sends.
+// answer), and budgeted (ConfirmLimits): by default, for any one payout, 2
+// at once and then one every 10 s (6 a minute), and 20 a minute in all, 4
+// at once. A flood through one leaked URL therefore costs at most 6 Gets a
+// minute; floods through many cost at most 20 a minute, and 40 of
+// PalPluss's 60 stay for Sends. Once the payout really settles, the next
+// delivery about it (the flood's own, or PalPluss's) is confirmed with the
+// new status and processed, so a flood delays its effect by seconds, no
+// more.
 // Deliveries past the budget are answered 503 with Retry-After, and the
 // provider delivers them again; a genuine callback that keeps landing in
 // a flood may exhaust its redeliveries (PalPluss: five, over about ten

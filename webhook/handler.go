@@ -183,8 +183,9 @@ func WithConfirm(confirm ConfirmFunc) Option { return func(h *Handler) { h.confi
 
 // WithConfirmLimits sets what confirming events may cost (default: the
 // zero ConfirmLimits, that is DefaultConfirmRate a minute, a burst of
-// DefaultConfirmBurst, DefaultConfirmPerPayout a minute for one payout, and
-// answers reused for DefaultConfirmCacheTTL). It has no effect without
+// DefaultConfirmBurst, DefaultConfirmPerPayout a minute for one payout with
+// a burst of DefaultConfirmPayoutBurst, and answers reused for
+// DefaultConfirmCacheTTL). It has no effect without
 // WithConfirm.
 func WithConfirmLimits(l ConfirmLimits) Option { return func(h *Handler) { h.limits = l } }
 
