@@ -435,22 +435,34 @@ func (h *Handler) headerID(r *http.Request) string {
 
 // dedupeKey is the Store key of ev: its id, prefixed with the provider's
 // name so that two providers sharing a Store never collide. A key that
-// would exceed MaxKeyLen bytes becomes the provider's name, '#' and the
-// SHA-256 of the id (unpadded base64url), so that a hostile id cannot make
-// the store hold large keys; ':' and '#' keep the two forms apart.
+// would exceed MaxKeyLen bytes, or hold anything but printable ASCII (a
+// NUL is no SQL text), becomes the provider's name, '#' and the SHA-256 of
+// the id (unpadded base64url), so that a hostile id cannot make the store
+// hold large or unstorable keys; ':' and '#' keep the two forms apart.
 func dedupeKey(ev *payout.Event) string {
 	if ev.ID == "" {
 		return ""
 	}
-	if key := ev.Provider + ":" + ev.ID; len(key) <= MaxKeyLen {
+	if key := ev.Provider + ":" + ev.ID; len(key) <= MaxKeyLen && printable(key) {
 		return key
 	}
 	sum := sha256.Sum256([]byte(ev.ID))
 	provider := ev.Provider
-	if len(provider) > MaxKeyLen-44 {
-		provider = provider[:MaxKeyLen-44]
+	if len(provider) > MaxKeyLen-44 || !printable(provider) {
+		p := sha256.Sum256([]byte(provider))
+		provider = base64.RawURLEncoding.EncodeToString(p[:8])
 	}
 	return provider + "#" + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// printable reports whether s is printable ASCII only.
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // confirmEvent replaces ev's payout by the provider's record of it (through

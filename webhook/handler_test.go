@@ -838,7 +838,13 @@ func TestHandlerBoundsKeyLength(t *testing.T) {
 	k := dedupeKey(&payout.Event{ID: long, Provider: "stub"})
 	assert.True(t, strings.HasPrefix(k, "stub#"))
 	assert.Len(t, k, len("stub#")+43)
-	assert.Len(t, dedupeKey(&payout.Event{ID: long, Provider: strings.Repeat("p", 500)}), MaxKeyLen)
+	assert.LessOrEqual(t, len(dedupeKey(&payout.Event{ID: long, Provider: strings.Repeat("p", 500)})), MaxKeyLen)
+	for _, odd := range []string{"tx\x00:SUCCESS", "tx\n", "tx\xff", "txé"} {
+		k := dedupeKey(&payout.Event{ID: odd, Provider: "stub"})
+		assert.True(t, strings.HasPrefix(k, "stub#"), "%q is hashed", odd)
+		assert.True(t, printable(k))
+	}
+	assert.NotEqual(t, dedupeKey(&payout.Event{ID: "a\x00", Provider: "stub"}), dedupeKey(&payout.Event{ID: "a\x01", Provider: "stub"}))
 }
 
 // A delivery the provider's record has moved past (FAILED after the payout

@@ -63,7 +63,8 @@ var ErrLeaseLost = errors.New("webhook: lease lost: another delivery holds the c
 // Store remembers which webhook events are being processed and which were
 // processed, so that a Handler hands each event to its function once even
 // though providers deliver some events more than once. Keys are event ids
-// (prefixed with the provider's name).
+// prefixed with the provider's name, at most MaxKeyLen bytes of printable
+// text when the Handler makes them.
 //
 // A key moves through three states: free, claimed (in progress, for at most
 // the lease given to Claim, so that a process that dies mid-event does not
