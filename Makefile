@@ -3,15 +3,20 @@ GO            ?= go
 STATICCHECK   ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME      ?= 15s
 BENCHTIME     ?= 1s
-PKGS          := ./...
+# MODULES: every module of the repository (go.work uses the same list);
+# test, vet and lint cover all of them.
+MODULES       := . ./pgstore
+PKGS          := $(addsuffix /...,$(MODULES))
+# TESTDB runs a command beside a throwaway PostgreSQL (PAYOUT_TEST_DATABASE_URL).
+TESTDB        ?= scripts/testdb
 
-.PHONY: all test vet lint fmt bench bench-all fuzz cover chaos tidy
+.PHONY: all test vet lint fmt bench bench-all bench-pgstore fuzz cover chaos tidy download
 
 all: lint test
 
-## test: vet, then every test with the race detector (CI runs this)
+## test: vet, then every test of every module with the race detector, beside a throwaway PostgreSQL (CI runs this)
 test: vet
-	$(GO) test -race -count=1 $(PKGS)
+	$(TESTDB) $(GO) test -race -count=1 $(PKGS)
 
 vet:
 	@unformatted=$$(gofmt -l . ); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
@@ -37,7 +42,7 @@ bench:
 
 ## bench-all: every benchmark of every package, once
 bench-all:
-	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) $(PKGS)
+	$(TESTDB) $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) $(PKGS)
 
 ## fuzz: a short run of every fuzz target (FUZZTIME each)
 fuzz:
@@ -54,8 +59,16 @@ chaos:
 
 ## cover: coverage profile and per-function summary
 cover:
-	$(GO) test -race -coverprofile=coverage.out $(PKGS)
+	$(TESTDB) $(GO) test -race -coverprofile=coverage.out $(PKGS)
 	$(GO) tool cover -func=coverage.out | tail -n 1
 
 tidy:
-	$(GO) mod tidy
+	@set -e; for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done
+
+## download: fetch and verify every module's dependencies (CI runs this first)
+download:
+	@set -e; for m in $(MODULES); do echo "download $$m"; (cd $$m && GOWORK=off $(GO) mod download && GOWORK=off $(GO) mod verify); done
+
+## bench-pgstore: the pgstore benchmarks (Store, Limiter, a bare round trip) on a throwaway loopback PostgreSQL
+bench-pgstore:
+	$(TESTDB) $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./pgstore/

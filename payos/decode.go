@@ -330,28 +330,34 @@ func (p *webhookPart) read(d *decoder) {
 }
 
 // readWebhook is ParseWebhook's decoding in one pass. It returns the
-// event type and payout the typed decoding finds (typ non-nil and not
-// empty, w non-nil), or else what the slower explaining path finds, or
-// that path's error.
-func readWebhook(trimmed []byte) (typ *string, w *wirePayout, err error) {
+// event type and the payout the typed decoding finds ({"type": string,
+// "payload" / "data": *wirePayout}), or, when that finds no payout or an
+// incomplete one for a documented payout event, what the raw decoding
+// finds ({"type", "payload", "data": json.RawMessage}, the payout read from
+// the last payload or data member that is an object): a type that is not
+// a string is no type, and a payload that is not a payout object is no
+// payout, except for a documented payout event, whose unreadable payload
+// is an error. A body that is not JSON is an error.
+func readWebhook(trimmed []byte) (typ string, w *wirePayout, err error) {
 	var d decoder
 	d.Reset(string(trimmed))
 	d.Object()
-	var t string
-	hasType, typeErr := false, false
+	var typedType, lastType string // the type member as each decoding sees it
+	typeErr := false
 	var payload, data webhookPart
 	for d.More() {
 		switch webhookNames.Index(d.Key()) {
 		case 0:
 			switch d.Kind() {
 			case '"':
-				t, hasType = wirejson.Unquote(d.Value()), true
-			case 'n':
+				typedType = wirejson.Unquote(d.Value())
+				lastType = typedType
+			case 'n': // a string field keeps its value; the raw member is null
 				d.Value()
-				t, hasType = "", false
+				lastType = ""
 			default:
 				d.Value()
-				typeErr = true
+				typeErr, lastType = true, ""
 			}
 		case 1:
 			payload.read(&d)
@@ -362,32 +368,33 @@ func readWebhook(trimmed []byte) (typ *string, w *wirePayout, err error) {
 		}
 	}
 	if err := d.Finish(); err != nil {
-		return nil, nil, webhookError("", "body is not valid JSON: %v", err)
+		return "", nil, webhookError("", "body is not valid JSON: %v", err)
 	}
-	if typeErr {
-		return nil, nil, webhookError("", "body is not valid JSON: %v", errors.New("type is not a string"))
-	}
-	if !hasType || t == "" {
-		return nil, nil, webhookError("type", "is required")
-	}
-	typ = &t
-	if !payload.typedErr && !data.typedErr {
-		if payload.typed != nil {
-			return typ, payload.typed, nil
-		}
-		if data.typed != nil {
-			return typ, data.typed, nil
+	known := false
+	if !typeErr && !payload.typedErr && !data.typedErr {
+		typ = typedType
+		_, known = payoutEventStatus[typ]
+		w = payload.typed
+		if w == nil {
+			w = data.typed
 		}
 	}
+	if w != nil && (!known || w.TransactionID != "" && firstNonEmpty(w.Status, w.CurrentState) != "") {
+		return typ, w, nil
+	}
+	typ = lastType
+	_, known = payoutEventStatus[typ]
 	part := &payload
 	if !payload.lastObject {
 		part = &data
 	}
-	if !part.lastObject {
-		return nil, nil, webhookError("payload", "is required: an object under \"payload\" or \"data\"")
-	}
-	if part.lastTypeErr {
-		return nil, nil, webhookError("payload", "is not a payout object: %v", errMemberType)
+	switch {
+	case !part.lastObject:
+		return typ, nil, nil
+	case part.lastTypeErr && known:
+		return "", nil, webhookError("payload", "is not a payout object: %v", errMemberType)
+	case part.lastTypeErr:
+		return typ, nil, nil
 	}
 	w = new(wirePayout)
 	*w = part.last

@@ -290,10 +290,13 @@ func (f *Fake) Event(id string) (payout.Event, error) {
 
 func fakeEventID(p *payout.Payout) string { return "fake:" + p.ID + ":" + string(p.Status) }
 
-// WebhookRequest returns a POST to url carrying the payout's event, signed
-// with Standard Webhooks headers under secret ("whsec_..."): feed it to a
-// webhook.Handler built with ParseWebhook and a webhook.StandardVerifier on
-// the same secret, through httptest.NewRecorder or a real server.
+// WebhookRequest returns a POST to url carrying the payout's event in the
+// Fake's own shape, signed with Standard Webhooks headers under secret
+// ("whsec_..."): feed it to a webhook.Handler built with this package's
+// ParseWebhook and a webhook.StandardVerifier on the same secret. A PalPluss
+// or PayOS route does not read this shape: test those with
+// PalPlussWebhookRequest and PayOSWebhookRequest, which build what the
+// provider sends.
 func (f *Fake) WebhookRequest(id, url, secret string) (*http.Request, error) {
 	ev, err := f.Event(id)
 	if err != nil {

@@ -1,11 +1,10 @@
-// Package ratelimit paces requests: the client-side limiter of both the HTTP
-// engine and payout.SendAll.
+// Package ratelimit paces requests: the in-process payout.Limiter
+// (payout.NewLimiter), the default of both the HTTP engine and
+// payout.SendAll.
 package ratelimit
 
 import (
 	"context"
-	"net/http"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -39,20 +38,34 @@ func NewLimiter(n int, per time.Duration) *Limiter {
 	return l
 }
 
-// Wait blocks until the caller may send, or ctx ends.
+// Wait blocks until the caller may send, or ctx ends. A pause that begins
+// while the caller sleeps towards its slot sends it back to the queue
+// behind the pause: slots booked before a provider said "stop" are not
+// spent during the stop.
 func (l *Limiter) Wait(ctx context.Context) error {
-	d := l.reserve()
-	if d <= 0 {
-		return ctx.Err()
+	for {
+		d := l.reserve()
+		if d <= 0 {
+			return ctx.Err()
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		if !l.pausedNow() {
+			return nil
+		}
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+}
+
+// pausedNow reports whether a pause holds at this instant.
+func (l *Limiter) pausedNow() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.paused.After(l.now())
 }
 
 // reserve books the next slot and returns how long to wait for it.
@@ -73,28 +86,13 @@ func (l *Limiter) reserve() time.Duration {
 	return start.Sub(now)
 }
 
-// MaxPause bounds a pause read from response headers, whatever they say.
-const MaxPause = time.Minute
-
-// Observe reads a response's x-ratelimit-remaining and x-ratelimit-reset
-// (unix seconds): when no request is left in the window, it pauses until the
-// window resets.
-func (l *Limiter) Observe(h http.Header) {
-	if h.Get("X-Ratelimit-Remaining") != "0" {
-		return
-	}
-	reset, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64)
-	if err != nil {
-		return
-	}
+// PauseUntil holds every request until t; a t before the current pause
+// changes nothing. It never fails.
+func (l *Limiter) PauseUntil(_ context.Context, t time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
-	until := time.Unix(reset, 0)
-	if until.Sub(now) > MaxPause {
-		until = now.Add(MaxPause)
+	if t.After(l.paused) {
+		l.paused = t
 	}
-	if until.After(l.paused) {
-		l.paused = until
-	}
+	return nil
 }
