@@ -221,7 +221,7 @@ func (l *Ledger) RecordSend(ctx context.Context, reference string, p *payout.Pay
 			last_error_code = $4, last_error_message = $5,
 			final_at = CASE WHEN t.rank < least($3, 2) AND $3 >= 4 THEN now() ELSE t.final_at END,
 			next_check_at = CASE WHEN t.rank >= 4 OR (t.rank < 2 AND $3 >= 4) THEN NULL
-				WHEN t.rank < 2 THEN now() + $6 * interval '1 microsecond' ELSE t.next_check_at END,
+				WHEN t.rank < 2 THEN now() + $6::bigint * interval '1 microsecond' ELSE t.next_check_at END,
 			updated_at = now()
 		FROM cur WHERE t.reference = cur.reference
 		RETURNING `+entryColumns("t")+`, cur.status`,
@@ -380,11 +380,11 @@ func (l *Ledger) whyNot(ctx context.Context, p *payout.Payout, intl string) erro
 func (l *Ledger) Checked(ctx context.Context, reference string, next, attentionAfter time.Duration) (Entry, error) {
 	e, err := scanEntry(l.db.QueryRow(ctx, `UPDATE `+l.table+` SET
 			checks = checks + 1,
-			next_check_at = CASE WHEN rank >= 4 THEN NULL ELSE now() + $2 * interval '1 microsecond' END,
-			needs_attention = needs_attention OR ($3 > 0 AND rank < 4 AND created_at < now() - $3 * interval '1 microsecond'),
-			attention_reason = CASE WHEN NOT needs_attention AND $3 > 0 AND rank < 4
-					AND created_at < now() - $3 * interval '1 microsecond'
-				THEN 'not final ' || $4 || ' after the intent' ELSE attention_reason END,
+			next_check_at = CASE WHEN rank >= 4 THEN NULL ELSE now() + $2::bigint * interval '1 microsecond' END,
+			needs_attention = needs_attention OR ($3::bigint > 0 AND rank < 4 AND created_at < now() - $3::bigint * interval '1 microsecond'),
+			attention_reason = CASE WHEN NOT needs_attention AND $3::bigint > 0 AND rank < 4
+					AND created_at < now() - $3::bigint * interval '1 microsecond'
+				THEN 'not final ' || $4::text || ' after the intent' ELSE attention_reason END,
 			updated_at = now()
 		WHERE reference = $1
 		RETURNING `+entryColumns(""), reference, next.Microseconds(), attentionAfter.Microseconds(), attentionAfter.String()))
