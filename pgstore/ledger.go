@@ -109,6 +109,11 @@ type Intent struct {
 	// BatchID groups payouts for Ledger.Counts (a payroll run, say); may be
 	// empty.
 	BatchID string
+	// CheckAfter, when positive, makes a new intent due (Ledger.Due) after
+	// that long if no Send result has been recorded by then: the safety
+	// net for an intent whose send was lost. 0: not due until a Send
+	// result.
+	CheckAfter time.Duration
 }
 
 // IntentFor returns the Intent of req sent through provider in batch.

@@ -126,11 +126,11 @@ func (l *Ledger) Intend(ctx context.Context, in Intent) (Entry, bool, error) {
 	// returns the row in the same statement whether this call inserted it
 	// or another transaction did, even one that committed after this
 	// statement's snapshot.
-	row := l.db.QueryRow(ctx, `INSERT INTO `+l.table+` AS t (reference, provider, amount_minor, currency, phone, batch_id)
-		VALUES ($1, $2, $3, $4, $5, $6)
+	row := l.db.QueryRow(ctx, `INSERT INTO `+l.table+` AS t (reference, provider, amount_minor, currency, phone, batch_id, next_check_at)
+		VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::bigint > 0 THEN now() + $7::bigint * interval '1 microsecond' END)
 		ON CONFLICT (reference) DO UPDATE SET reference = t.reference
 		RETURNING `+entryColumns("")+`, (xmax = 0)`,
-		in.Reference, in.Provider, in.Amount.Minor, string(in.Amount.Currency), intl, in.BatchID)
+		in.Reference, in.Provider, in.Amount.Minor, string(in.Amount.Currency), intl, in.BatchID, in.CheckAfter.Microseconds())
 	var created bool
 	e, err := scanEntry(row, &created)
 	if err != nil {
