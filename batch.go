@@ -20,6 +20,12 @@ type BatchOptions struct {
 	RateLimit int
 	// RatePer is the window of RateLimit.
 	RatePer time.Duration
+	// Limiter, when set, paces the batch instead of RateLimit: give it the
+	// Limiter the client uses (WithLimiter), or one shared by replicas, so
+	// that the batch and everything else sent to the account share one
+	// pace. A Send the Limiter refuses is not started. Setting both
+	// Limiter and RateLimit is an error for every request.
+	Limiter Limiter
 	// OnProgress, when set, is called after each request finishes or is
 	// skipped, one call at a time.
 	OnProgress func(BatchProgress)
@@ -56,9 +62,10 @@ type BatchProgress struct {
 	Last BatchResult
 }
 
-// ErrNotStarted marks a batch request that was never sent because the
-// batch's context ended first.
-var ErrNotStarted = errors.New("payout: not started: the batch's context ended first")
+// ErrNotStarted marks a batch request that was never sent: the batch's
+// context ended first, or its Limiter refused it. Either way it was
+// certainly not paid.
+var ErrNotStarted = errors.New("payout: not started")
 
 // SendAll sends every request through c, Concurrency at a time and paced by
 // RateLimit, and returns one result per request in input order. When ctx
@@ -77,8 +84,15 @@ func SendAll(ctx context.Context, c Client, reqs []Request, opts BatchOptions) [
 		workers = len(reqs)
 	}
 	results := make([]BatchResult, len(reqs))
-	var limiter *ratelimit.Limiter
-	if opts.RateLimit > 0 && opts.RatePer > 0 {
+	limiter := opts.Limiter
+	if limiter != nil && opts.RateLimit > 0 {
+		err := errors.New("payout: SendAll: BatchOptions.Limiter and RateLimit both set: the Limiter sets the pace")
+		for i, r := range reqs {
+			results[i] = BatchResult{Index: i, Request: r, Err: err}
+		}
+		return results
+	}
+	if limiter == nil && opts.RateLimit > 0 && opts.RatePer > 0 {
 		limiter = ratelimit.NewLimiter(opts.RateLimit, opts.RatePer)
 	}
 
@@ -137,10 +151,14 @@ func SendAll(ctx context.Context, c Client, reqs []Request, opts BatchOptions) [
 	return results
 }
 
-func sendOne(ctx context.Context, c Client, limiter *ratelimit.Limiter, i int, r Request) BatchResult {
+func sendOne(ctx context.Context, c Client, limiter Limiter, i int, r Request) BatchResult {
 	if limiter != nil {
 		if err := limiter.Wait(ctx); err != nil {
-			return notStarted(ctx, i, r)
+			if ctx.Err() != nil {
+				return notStarted(ctx, i, r)
+			}
+			return BatchResult{Index: i, Request: r, Started: false,
+				Err: fmt.Errorf("%w: the rate limiter refused it: %w", ErrNotStarted, err)}
 		}
 	}
 	if ctx.Err() != nil {

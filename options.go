@@ -36,6 +36,9 @@ type Config struct {
 	RateLimit int
 	// RatePer is the window of RateLimit.
 	RatePer time.Duration
+	// Limiter paces every attempt when set (WithLimiter); then RateLimit
+	// is 0. When nil, adapters build NewLimiter(RateLimit, RatePer).
+	Limiter Limiter
 	// Timeout bounds each HTTP attempt. Default 30s.
 	Timeout time.Duration
 
@@ -64,6 +67,9 @@ func NewConfig(opts ...Option) (Config, error) {
 		if o != nil {
 			o(&c)
 		}
+	}
+	if c.Limiter != nil && c.RateLimit > 0 {
+		c.Fail(errors.New("payout: WithLimiter and WithRateLimit both given: the Limiter sets the pace, drop WithRateLimit"))
 	}
 	return c, errors.Join(c.errs...)
 }
@@ -147,6 +153,8 @@ func WithUserAgent(ua string) Option {
 // WithRateLimit paces requests to at most n per window, evenly spaced (one
 // every per/n), so that a provider's limit is never exceeded from this
 // client: WithRateLimit(60, time.Minute) for PalPluss. Retries count too.
+// It builds a NewLimiter of the client's own; to share one between clients
+// or replicas, use WithLimiter instead.
 func WithRateLimit(n int, per time.Duration) Option {
 	return func(c *Config) {
 		if n <= 0 || per <= 0 {

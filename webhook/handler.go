@@ -246,9 +246,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	storeCtx := context.WithoutCancel(ctx)
 	key := dedupeKey(ev)
-	claimed := false
+	var lease Lease // zero unless this delivery owns the event's claim
 	if h.store != nil && key != "" {
-		res, err := h.store.Claim(ctx, key, h.claimTTL)
+		l, res, err := h.store.Claim(ctx, key, h.claimTTL)
 		switch {
 		case err != nil:
 			h.error(r, "webhook deduplication store failed", slog.String("error", err.Error()), slog.String("event_id", ev.ID))
@@ -263,20 +263,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "10")
 			reply(w, http.StatusConflict, "in progress")
 			return
-		case res != ClaimAcquired:
-			h.error(r, "webhook deduplication store answered "+res.String(), slog.String("event_id", ev.ID))
+		case res != ClaimAcquired || l.IsZero():
+			h.error(r, "webhook deduplication store answered "+res.String()+" without a lease", slog.String("event_id", ev.ID))
 			reply(w, http.StatusServiceUnavailable, "try again later")
 			return
 		}
-		claimed = true
+		lease = l
 	} else if key == "" {
 		h.debug(r, "webhook event without id: not deduplicated", slog.String("type", ev.Type))
 	}
 	release := func() {
-		if claimed {
-			if err := h.store.Release(storeCtx, key); err != nil {
-				h.error(r, "webhook claim not released", slog.String("error", err.Error()), slog.String("event_id", ev.ID))
-			}
+		if lease.IsZero() {
+			return
+		}
+		if err := h.store.Release(storeCtx, lease); err != nil {
+			// ErrLeaseLost: the lease ran out and another delivery owns the
+			// claim now, or completed it; either way it is not ours to drop.
+			h.warn(r, "webhook claim not released", slog.String("error", err.Error()), slog.String("event_id", ev.ID))
 		}
 	}
 
@@ -306,8 +309,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusInternalServerError, "handler failed")
 		return
 	}
-	if claimed {
-		if err := h.store.Complete(storeCtx, key, h.dedupeTTL); err != nil {
+	if !lease.IsZero() {
+		if err := h.store.Complete(storeCtx, lease, h.dedupeTTL); err != nil {
 			// The event was processed: acknowledge it. A redelivery may be
 			// processed again, which the HandleFunc tolerates.
 			h.error(r, "webhook event not marked processed", slog.String("error", err.Error()), slog.String("event_id", ev.ID))

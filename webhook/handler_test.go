@@ -616,11 +616,11 @@ func TestHandlerCallbackVerifier(t *testing.T) {
 // failingStore is a Store that cannot be reached.
 type failingStore struct{}
 
-func (failingStore) Claim(context.Context, string, time.Duration) (ClaimResult, error) {
-	return 0, errors.New("redis: connection refused")
+func (failingStore) Claim(context.Context, string, time.Duration) (Lease, ClaimResult, error) {
+	return Lease{}, 0, errors.New("redis: connection refused")
 }
-func (failingStore) Complete(context.Context, string, time.Duration) error { return nil }
-func (failingStore) Release(context.Context, string) error                 { return nil }
+func (failingStore) Complete(context.Context, Lease, time.Duration) error { return nil }
+func (failingStore) Release(context.Context, Lease) error                 { return nil }
 
 // recordingStore wraps a Store and records the calls made to it.
 type recordingStore struct {
@@ -629,25 +629,25 @@ type recordingStore struct {
 	calls []string
 }
 
-func (s *recordingStore) Claim(ctx context.Context, key string, lease time.Duration) (ClaimResult, error) {
+func (s *recordingStore) Claim(ctx context.Context, key string, lease time.Duration) (Lease, ClaimResult, error) {
 	s.mu.Lock()
 	s.calls = append(s.calls, fmt.Sprintf("claim %s %v", key, lease))
 	s.mu.Unlock()
 	return s.Store.Claim(ctx, key, lease)
 }
 
-func (s *recordingStore) Complete(ctx context.Context, key string, ttl time.Duration) error {
+func (s *recordingStore) Complete(ctx context.Context, l Lease, ttl time.Duration) error {
 	s.mu.Lock()
-	s.calls = append(s.calls, fmt.Sprintf("complete %s %v", key, ttl))
+	s.calls = append(s.calls, fmt.Sprintf("complete %s %v", l.Key, ttl))
 	s.mu.Unlock()
-	return s.Store.Complete(ctx, key, ttl)
+	return s.Store.Complete(ctx, l, ttl)
 }
 
-func (s *recordingStore) Release(ctx context.Context, key string) error {
+func (s *recordingStore) Release(ctx context.Context, l Lease) error {
 	s.mu.Lock()
-	s.calls = append(s.calls, "release "+key)
+	s.calls = append(s.calls, "release "+l.Key)
 	s.mu.Unlock()
-	return s.Store.Release(ctx, key)
+	return s.Store.Release(ctx, l)
 }
 
 func TestHandlerStore(t *testing.T) {
@@ -692,11 +692,11 @@ func TestHandlerCompletesEvenIfTheProviderHangsUp(t *testing.T) {
 // as a network-backed store would.
 type completeNeedsLiveContext struct{ Store }
 
-func (s completeNeedsLiveContext) Complete(ctx context.Context, key string, ttl time.Duration) error {
+func (s completeNeedsLiveContext) Complete(ctx context.Context, l Lease, ttl time.Duration) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	return s.Store.Complete(ctx, key, ttl)
+	return s.Store.Complete(ctx, l, ttl)
 }
 
 func TestHandlerQuietByDefaultAndPrintsNoSecret(t *testing.T) {
@@ -739,4 +739,52 @@ func TestHandlerRefusesDeclaredLargeBodyUnread(t *testing.T) {
 	r.ContentLength = 1<<20 + 1
 	assert.Equal(t, http.StatusRequestEntityTooLarge, serve(h, r).Code)
 	assert.Zero(t, rec.count())
+}
+
+// Regression (issue 11, item 7): a delivery whose claim expired under a
+// slow HandleFunc, and failed, released the claim of the redelivery that
+// had taken over, so that a third delivery ran beside the second.
+func TestHandlerExpiredDeliveryCannotReleaseItsSuccessor(t *testing.T) {
+	store, clock := newTestStore(0)
+	var running atomic.Int32
+	var calls atomic.Int32
+	entered := make(chan int32, 3)
+	proceed := []chan error{make(chan error), make(chan error), make(chan error)}
+	h := NewHandler(stubParse, func(context.Context, payout.Event) error {
+		n := calls.Add(1)
+		running.Add(1)
+		defer running.Add(-1)
+		entered <- n
+		return <-proceed[n-1]
+	}, WithStore(store), WithClaimTTL(time.Second))
+	body := stubBody("evt-slow", "t", "", "", "")
+	deliver := func() <-chan int {
+		code := make(chan int, 1)
+		go func() {
+			code <- serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))).Code
+		}()
+		return code
+	}
+
+	first := deliver()
+	require.Equal(t, int32(1), <-entered)
+	clock.advance(2 * time.Second) // the first delivery's lease runs out
+	second := deliver()
+	require.Equal(t, int32(2), <-entered, "the redelivery takes the expired claim over")
+
+	proceed[0] <- errors.New("the first delivery fails late")
+	assert.Equal(t, http.StatusInternalServerError, <-first)
+
+	third := deliver()
+	select {
+	case n := <-entered:
+		proceed[n-1] <- nil
+		t.Errorf("a third delivery ran beside the second (%d HandleFuncs at once)", running.Load())
+	case code := <-third:
+		assert.Equal(t, http.StatusConflict, code, "the second delivery still holds the claim")
+	}
+	proceed[1] <- nil
+	assert.Equal(t, http.StatusOK, <-second)
+	assert.Equal(t, http.StatusOK, serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))).Code)
+	assert.Equal(t, int32(2), calls.Load(), "the processed event is not handed on again")
 }

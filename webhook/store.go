@@ -3,7 +3,10 @@ package webhook
 import (
 	"container/heap"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -14,8 +17,9 @@ type ClaimResult int
 
 // The results of Store.Claim.
 const (
-	// ClaimAcquired: the key was free; the caller now owns it and must end
-	// its claim with Complete (processed) or Release (failed).
+	// ClaimAcquired: the key was free, or its last claim had expired; the
+	// caller now owns it, as the returned Lease proves, and ends its claim
+	// with Complete (processed) or Release (failed).
 	ClaimAcquired ClaimResult = iota + 1
 	// ClaimInProgress: another delivery of the same event holds an
 	// unexpired claim and has not finished.
@@ -38,46 +42,80 @@ func (c ClaimResult) String() string {
 	return "ClaimResult(" + strconv.Itoa(int(c)) + ")"
 }
 
+// Lease proves ownership of one claim on a key: Store.Claim returns it to
+// the delivery that acquired the key, and only that delivery can end the
+// claim with it. A Lease is a plain value; it holds no connection and no
+// secret, and may be logged.
+type Lease struct {
+	Key   string // the claimed key
+	Token string // opaque owner token, unique per acquisition
+}
+
+// IsZero reports whether l is the zero Lease, which Claim returns unless it
+// answered ClaimAcquired. A zero Lease holds nothing.
+func (l Lease) IsZero() bool { return l == Lease{} }
+
+// ErrLeaseLost is matched (errors.Is) by the error of Store.Release when
+// the lease no longer holds its claim: it expired and another delivery took
+// the key over, or the event was completed meanwhile. Nothing was changed.
+var ErrLeaseLost = errors.New("webhook: lease lost: another delivery holds the claim")
+
 // Store remembers which webhook events are being processed and which were
 // processed, so that a Handler hands each event to its function once even
 // though providers deliver some events more than once. Keys are event ids
 // (prefixed with the provider's name).
 //
-// A key moves through three states: free, claimed (in progress, for at
-// most the lease given to Claim, so that a process that dies mid-event
-// does not block its redelivery for ever) and done (for the ttl given to
-// Complete). Release returns a claimed key to free: the user's function
-// failed, and the provider's redelivery must be processed.
+// A key moves through three states: free, claimed (in progress, for at most
+// the lease given to Claim, so that a process that dies mid-event does not
+// block its redelivery for ever) and done (for the ttl given to Complete).
+// Every claim has an owner: Claim returns a Lease with a token unique to
+// that acquisition, and Complete and Release take it. A delivery whose
+// lease ran out, and whose key another delivery took over, cannot release
+// the successor's claim (a third delivery would then run beside the second);
+// it may still complete the key, because its event was processed.
 //
 // NewMemoryStore is enough for one process. When several replicas receive
-// the same provider's webhooks, back Store with storage they share, with
-// the same three operations done atomically:
+// the same provider's webhooks, back Store with storage they share, with the
+// three operations atomic and the token compared by the storage itself:
 //
-//   - Redis: Claim is SET key "pending" NX PX <lease>; if it did not set,
-//     GET key tells "pending" (ClaimInProgress) from "done" (ClaimDone).
-//     Complete is SET key "done" PX <ttl>; Release is DEL key. To be exact
-//     when a lease can expire under a slow handler, store a random owner
-//     value instead of "pending" and release with a compare-and-delete
-//     script.
-//   - SQL: a table with the key as PRIMARY KEY (or UNIQUE), a state and an
-//     expiry. Claim is INSERT ... ON CONFLICT DO NOTHING (or catching the
-//     unique violation), then, when no row was inserted, an UPDATE that
-//     takes over the row only if it is pending and expired, else a SELECT
-//     of its state. Complete is an UPDATE to done with the new expiry;
-//     Release a DELETE of the pending row. Purge expired rows from time to
-//     time.
+//   - Redis: Claim generates a random token and runs SET key "p:"+token NX PX
+//     <lease>; when it did not set, GET key tells "p:..." (ClaimInProgress)
+//     from "done" (ClaimDone). An expired claim is simply gone, so the next
+//     SET NX takes it over with a new token. Complete is SET key "done" PX
+//     <ttl> (unconditional: the event was processed). Release is a script,
+//     so that the compare and the delete are one step:
+//     if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end
+//     and a 0 is ErrLeaseLost.
+//   - SQL: a table (key text PRIMARY KEY, token text, done boolean, expires
+//     timestamptz). Claim is INSERT ... ON CONFLICT (key) DO UPDATE SET
+//     token = EXCLUDED.token, done = false, expires = EXCLUDED.expires WHERE
+//     table.expires <= now() RETURNING token: a row back is ClaimAcquired
+//     (a new key, or an expired claim or done entry taken over), no row
+//     means a SELECT of done tells ClaimDone from ClaimInProgress. Complete
+//     is an upsert to done = true with the new expiry, whoever holds the
+//     row. Release is DELETE ... WHERE key = $1 AND token = $2 AND NOT done;
+//     no row deleted is ErrLeaseLost. Purge expired rows from time to time.
 //
-// Implementations must be safe for concurrent use. An error from Claim
-// makes the Handler answer 503, so that the provider delivers again later.
+// Use the storage's clock (Redis PX, SQL now()) for expiries, never the
+// replicas' clocks, which disagree. Implementations must be safe for
+// concurrent use; package webhook/webhooktest's StoreConformance checks
+// one. An error from Claim makes the Handler answer 503, so that the
+// provider delivers again later.
 type Store interface {
-	// Claim claims key for at most lease. It returns ClaimAcquired when the
-	// caller now owns the key, ClaimInProgress or ClaimDone otherwise.
-	Claim(ctx context.Context, key string, lease time.Duration) (ClaimResult, error)
-	// Complete marks key processed; Claim answers ClaimDone for it during
-	// ttl.
-	Complete(ctx context.Context, key string, ttl time.Duration) error
-	// Release drops a claim on key, so that the next Claim acquires it.
-	Release(ctx context.Context, key string) error
+	// Claim tries to take key for lease. ClaimAcquired: the caller now owns
+	// it; the returned Lease proves it. ClaimInProgress: another holder's
+	// lease has not expired. ClaimDone: completed and within its ttl. The
+	// Lease is zero unless ClaimAcquired. An expired claim is taken over (a
+	// new Token), never shared.
+	Claim(ctx context.Context, key string, lease time.Duration) (Lease, ClaimResult, error)
+	// Complete marks l.Key processed for ttl. It succeeds when l holds the
+	// claim, and also when l's lease expired and another holder took over
+	// (the event was processed, so it is done); the successor's own
+	// Complete or Release then finds it done.
+	Complete(ctx context.Context, l Lease, ttl time.Duration) error
+	// Release drops the claim only if l still holds it; otherwise it
+	// changes nothing and returns an error matching ErrLeaseLost.
+	Release(ctx context.Context, l Lease) error
 }
 
 // ErrStoreFull is returned by MemoryStore.Claim and Complete when every
@@ -103,6 +141,7 @@ type MemoryStore struct {
 
 type memEntry struct {
 	key     string
+	token   string // the owner's Lease.Token while a claim; "" once done
 	done    bool
 	expires time.Time
 	index   int // in its heap
@@ -118,37 +157,46 @@ func NewMemoryStore(maxEntries int) *MemoryStore {
 }
 
 // Claim implements Store.
-func (m *MemoryStore) Claim(_ context.Context, key string, lease time.Duration) (ClaimResult, error) {
+func (m *MemoryStore) Claim(_ context.Context, key string, lease time.Duration) (Lease, ClaimResult, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
 	m.expire(now)
 	if e, ok := m.entries[key]; ok {
 		if e.done {
-			return ClaimDone, nil
+			return Lease{}, ClaimDone, nil
 		}
-		return ClaimInProgress, nil
+		return Lease{}, ClaimInProgress, nil
 	}
 	if err := m.makeRoom(); err != nil {
-		return 0, err
+		return Lease{}, 0, err
 	}
-	m.insert(&memEntry{key: key, expires: now.Add(lease)})
-	return ClaimAcquired, nil
+	tok, err := newToken()
+	if err != nil {
+		return Lease{}, 0, err
+	}
+	m.insert(&memEntry{key: key, token: tok, expires: now.Add(lease)})
+	return Lease{Key: key, Token: tok}, ClaimAcquired, nil
 }
 
-// Complete implements Store.
-func (m *MemoryStore) Complete(_ context.Context, key string, ttl time.Duration) error {
+// Complete implements Store. It marks l.Key done whoever holds it now: l's
+// own claim, a successor's after a takeover, none (the lease expired and
+// nobody took over) or an earlier Complete (the ttl is then renewed). Only a
+// zero Lease is refused.
+func (m *MemoryStore) Complete(_ context.Context, l Lease, ttl time.Duration) error {
+	if l.Token == "" {
+		return errZeroLease
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
 	m.expire(now)
-	e, ok := m.entries[key]
+	e, ok := m.entries[l.Key]
 	if !ok {
-		// The claim expired, or was never made: remember the key anyway.
 		if err := m.makeRoom(); err != nil {
 			return err
 		}
-		m.insert(&memEntry{key: key, done: true, expires: now.Add(ttl)})
+		m.insert(&memEntry{key: l.Key, done: true, expires: now.Add(ttl)})
 		return nil
 	}
 	if e.done {
@@ -157,21 +205,41 @@ func (m *MemoryStore) Complete(_ context.Context, key string, ttl time.Duration)
 		return nil
 	}
 	heap.Remove(&m.pending, e.index)
-	e.done, e.expires = true, now.Add(ttl)
+	e.done, e.token, e.expires = true, "", now.Add(ttl)
 	heap.Push(&m.done, e)
 	return nil
 }
 
-// Release implements Store. Releasing a key that is done, or unknown, does
-// nothing.
-func (m *MemoryStore) Release(_ context.Context, key string) error {
+// Release implements Store: it frees l.Key only while l's own claim holds
+// it, unexpired; otherwise the error matches ErrLeaseLost.
+func (m *MemoryStore) Release(_ context.Context, l Lease) error {
+	if l.Token == "" {
+		return errZeroLease
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if e, ok := m.entries[key]; ok && !e.done {
-		heap.Remove(&m.pending, e.index)
-		delete(m.entries, key)
+	m.expire(m.now())
+	e, ok := m.entries[l.Key]
+	if !ok || e.done || e.token != l.Token {
+		return ErrLeaseLost
 	}
+	heap.Remove(&m.pending, e.index)
+	delete(m.entries, l.Key)
 	return nil
+}
+
+// errZeroLease is the error of Complete and Release given the zero Lease
+// (Claim did not answer ClaimAcquired): it holds no claim.
+var errZeroLease = fmt.Errorf("%w: the zero Lease holds no claim", ErrLeaseLost)
+
+// newToken returns a random owner token: 128 bits, so that no two
+// acquisitions share one, in any number of processes.
+func newToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("webhook: no randomness for a lease token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
 // Len returns how many keys the store holds, expired ones included until a

@@ -39,42 +39,91 @@ func newTestStore(max int) (*MemoryStore, *fakeClock) {
 
 func claim(t *testing.T, m *MemoryStore, key string, lease time.Duration) ClaimResult {
 	t.Helper()
-	r, err := m.Claim(context.Background(), key, lease)
-	require.NoError(t, err)
+	_, r := claimLease(t, m, key, lease)
 	return r
+}
+
+func claimLease(t *testing.T, m *MemoryStore, key string, lease time.Duration) (Lease, ClaimResult) {
+	t.Helper()
+	l, r, err := m.Claim(context.Background(), key, lease)
+	require.NoError(t, err)
+	if r == ClaimAcquired {
+		require.Equal(t, key, l.Key)
+		require.NotEmpty(t, l.Token)
+	} else {
+		require.True(t, l.IsZero(), "a lease only with ClaimAcquired")
+	}
+	return l, r
 }
 
 func TestMemoryStoreLifecycle(t *testing.T) {
 	ctx := context.Background()
 	m, clock := newTestStore(0)
-	assert.Equal(t, ClaimAcquired, claim(t, m, "a", time.Minute))
+	la, r := claimLease(t, m, "a", time.Minute)
+	assert.Equal(t, ClaimAcquired, r)
 	assert.Equal(t, ClaimInProgress, claim(t, m, "a", time.Minute))
-	assert.Equal(t, ClaimAcquired, claim(t, m, "b", time.Minute), "keys are independent")
+	lb, r := claimLease(t, m, "b", time.Minute)
+	assert.Equal(t, ClaimAcquired, r, "keys are independent")
 
 	// A failed attempt releases its claim: the redelivery acquires it.
-	require.NoError(t, m.Release(ctx, "a"))
-	assert.Equal(t, ClaimAcquired, claim(t, m, "a", time.Minute))
-	require.NoError(t, m.Complete(ctx, "a", time.Hour))
+	require.NoError(t, m.Release(ctx, la))
+	assert.ErrorIs(t, m.Release(ctx, la), ErrLeaseLost, "a lease releases once")
+	la2, r := claimLease(t, m, "a", time.Minute)
+	assert.Equal(t, ClaimAcquired, r)
+	assert.NotEqual(t, la.Token, la2.Token, "every acquisition has its own token")
+	require.NoError(t, m.Complete(ctx, la2, time.Hour))
 	assert.Equal(t, ClaimDone, claim(t, m, "a", time.Minute))
-	require.NoError(t, m.Release(ctx, "a"), "releasing a processed key does nothing")
+	assert.ErrorIs(t, m.Release(ctx, la2), ErrLeaseLost, "a processed key cannot be released")
 	assert.Equal(t, ClaimDone, claim(t, m, "a", time.Minute))
 
 	// Processed keys are forgotten after their ttl, claims after their lease.
 	clock.advance(time.Hour)
 	assert.Equal(t, ClaimAcquired, claim(t, m, "a", time.Minute))
-	assert.Equal(t, ClaimAcquired, claim(t, m, "b", time.Minute), "b's lease ran out")
+	lb2, r := claimLease(t, m, "b", time.Minute)
+	assert.Equal(t, ClaimAcquired, r, "b's lease ran out")
+	assert.ErrorIs(t, m.Release(ctx, lb), ErrLeaseLost, "the expired holder cannot free its successor's claim")
+	assert.Equal(t, ClaimInProgress, claim(t, m, "b", time.Minute))
 	clock.advance(59 * time.Second)
 	assert.Equal(t, ClaimInProgress, claim(t, m, "b", time.Minute))
 
 	// Completing after the lease expired still records the key.
 	clock.advance(time.Hour)
-	require.NoError(t, m.Complete(ctx, "b", time.Hour))
+	require.NoError(t, m.Complete(ctx, lb2, time.Hour))
 	assert.Equal(t, ClaimDone, claim(t, m, "b", time.Minute))
-	require.NoError(t, m.Complete(ctx, "b", 2*time.Hour))
+	require.NoError(t, m.Complete(ctx, lb2, 2*time.Hour))
 	clock.advance(90 * time.Minute)
 	assert.Equal(t, ClaimDone, claim(t, m, "b", time.Minute), "completing again extends the ttl")
 	assert.Equal(t, 1, m.Len(), "expired entries are dropped lazily")
-	require.NoError(t, m.Release(ctx, "never-seen"))
+	assert.ErrorIs(t, m.Release(ctx, Lease{Key: "never-seen", Token: "x"}), ErrLeaseLost)
+	assert.ErrorIs(t, m.Release(ctx, Lease{}), ErrLeaseLost)
+	assert.ErrorIs(t, m.Complete(ctx, Lease{Key: "b"}, time.Hour), ErrLeaseLost, "the zero lease holds nothing")
+}
+
+// Regression (issue 11, item 7): a delivery whose lease ran out released
+// the claim of the delivery that took over, and a third ran beside the
+// second.
+func TestMemoryStoreExpiredHolderCannotReleaseSuccessor(t *testing.T) {
+	ctx := context.Background()
+	m, clock := newTestStore(0)
+	first, r := claimLease(t, m, "k", time.Second)
+	require.Equal(t, ClaimAcquired, r)
+	clock.advance(2 * time.Second)
+	second, r := claimLease(t, m, "k", time.Minute)
+	require.Equal(t, ClaimAcquired, r, "an expired claim is taken over")
+	require.NotEqual(t, first.Token, second.Token)
+
+	// The first delivery fails late and releases: the second keeps its claim.
+	assert.ErrorIs(t, m.Release(ctx, first), ErrLeaseLost)
+	assert.Equal(t, ClaimInProgress, claim(t, m, "k", time.Minute), "no third delivery beside the second")
+
+	// The first completing instead marks the event done (it was processed);
+	// the successor's own end then finds it done.
+	require.NoError(t, m.Complete(ctx, first, time.Hour))
+	assert.Equal(t, ClaimDone, claim(t, m, "k", time.Minute))
+	assert.ErrorIs(t, m.Release(ctx, second), ErrLeaseLost, "a done key is not freed by the successor's failure")
+	assert.Equal(t, ClaimDone, claim(t, m, "k", time.Minute))
+	require.NoError(t, m.Complete(ctx, second, time.Hour))
+	assert.Equal(t, ClaimDone, claim(t, m, "k", time.Minute))
 }
 
 func TestMemoryStoreIsBounded(t *testing.T) {
@@ -82,8 +131,9 @@ func TestMemoryStoreIsBounded(t *testing.T) {
 	m, clock := newTestStore(3)
 	for i := range 3 {
 		key := fmt.Sprint("done-", i)
-		require.Equal(t, ClaimAcquired, claim(t, m, key, time.Minute))
-		require.NoError(t, m.Complete(ctx, key, time.Duration(i+1)*time.Hour))
+		l, r := claimLease(t, m, key, time.Minute)
+		require.Equal(t, ClaimAcquired, r)
+		require.NoError(t, m.Complete(ctx, l, time.Duration(i+1)*time.Hour))
 	}
 	// Full: the processed key that would expire first is forgotten.
 	assert.Equal(t, ClaimAcquired, claim(t, m, "new", time.Minute))
@@ -93,13 +143,13 @@ func TestMemoryStoreIsBounded(t *testing.T) {
 
 	// Claims in progress are never evicted: a store full of them refuses.
 	m2, _ := newTestStore(2)
-	assert.Equal(t, ClaimAcquired, claim(t, m2, "p1", time.Minute))
+	p1, _ := claimLease(t, m2, "p1", time.Minute)
 	assert.Equal(t, ClaimAcquired, claim(t, m2, "p2", time.Minute))
-	_, err := m2.Claim(ctx, "p3", time.Minute)
+	_, _, err := m2.Claim(ctx, "p3", time.Minute)
 	assert.ErrorIs(t, err, ErrStoreFull)
-	assert.ErrorIs(t, m2.Complete(ctx, "p3", time.Hour), ErrStoreFull)
+	assert.ErrorIs(t, m2.Complete(ctx, Lease{Key: "p3", Token: "t"}, time.Hour), ErrStoreFull)
 	assert.Equal(t, ClaimInProgress, claim(t, m2, "p1", time.Minute))
-	require.NoError(t, m2.Complete(ctx, "p1", time.Hour))
+	require.NoError(t, m2.Complete(ctx, p1, time.Hour))
 	assert.Equal(t, ClaimAcquired, claim(t, m2, "p3", time.Minute), "p1 is processed and may be forgotten")
 
 	// Expired entries make room before anything is evicted.
@@ -124,7 +174,7 @@ func TestMemoryStoreConcurrentClaims(t *testing.T) {
 			<-start
 			for k := range 50 {
 				key := fmt.Sprint("k", k)
-				r, err := m.Claim(ctx, key, time.Minute)
+				l, r, err := m.Claim(ctx, key, time.Minute)
 				if err != nil {
 					t.Error(err)
 					return
@@ -132,7 +182,7 @@ func TestMemoryStoreConcurrentClaims(t *testing.T) {
 				if r == ClaimAcquired {
 					acquired.Add(1)
 					if k%2 == 0 {
-						_ = m.Complete(ctx, key, time.Hour)
+						_ = m.Complete(ctx, l, time.Hour)
 					}
 				}
 			}

@@ -36,7 +36,7 @@ type Engine struct {
 	provider  string
 	base      string
 	rc        *retryablehttp.Client
-	limiter   *ratelimit.Limiter
+	limiter   payout.Limiter
 	log       *slog.Logger
 	redactor  *Redactor
 	userAgent string
@@ -57,10 +57,13 @@ func New(provider, defaultBase string, cfg payout.Config, red *Redactor, hooks H
 	if red == nil {
 		red = &Redactor{}
 	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = ratelimit.NewLimiter(cfg.RateLimit, cfg.RatePer)
+	}
 	e := &Engine{
 		provider:  provider,
 		base:      strings.TrimRight(base, "/"),
-		limiter:   ratelimit.NewLimiter(cfg.RateLimit, cfg.RatePer),
+		limiter:   cfg.Limiter,
 		log:       NewLogger(cfg.Logger, red).With("provider", provider),
 		redactor:  red,
 		userAgent: UserAgent(cfg.UserAgent),
@@ -82,7 +85,7 @@ func New(provider, defaultBase string, cfg payout.Config, red *Redactor, hooks H
 	}
 	e.rc = &retryablehttp.Client{
 		HTTPClient: &http.Client{
-			Transport:     &transport{next: inner, limiter: e.limiter, timeout: cfg.Timeout},
+			Transport:     &transport{next: inner, limiter: e.limiter, timeout: cfg.Timeout, log: e.log},
 			Jar:           jar,
 			CheckRedirect: redirect,
 		},
@@ -298,6 +301,11 @@ func (e *Engine) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
+	if errors.As(err, new(notSent)) {
+		// The limiter refused the attempt (its storage failed): fail
+		// closed and at once, rather than retry against it.
+		return false, nil
+	}
 	// A credentials call creates nothing, so it is as safe to repeat as a
 	// request with an idempotency key.
 	info := att.info
@@ -334,6 +342,11 @@ func (e *Engine) transportError(ctx context.Context, r Request, err error, attem
 	if ctx.Err() != nil {
 		cause = ctx.Err()
 	}
+	var held notSent
+	refused := errors.As(err, &held) && ctx.Err() == nil
+	if refused {
+		cause = held.err // the Limiter's own error, matchable with errors.Is
+	}
 	pe := &payout.Error{Provider: e.provider, Reference: r.Reference, Err: cause}
 	switch {
 	case maybeServed && mayCreate(r):
@@ -342,6 +355,9 @@ func (e *Engine) transportError(ctx context.Context, r Request, err error, attem
 	case ctx.Err() != nil:
 		// Nothing reached the provider; the caller gave up.
 		return fmt.Errorf("payout: %s: %s %s: %w", e.provider, r.Method, r.Path, ctx.Err())
+	case refused:
+		pe.Code = payout.CodeNetwork
+		pe.Message = "the rate limiter refused the request, so it was not sent"
 	default:
 		pe.Code = payout.CodeNetwork
 		pe.Message = fmt.Sprintf("the request did not reach the provider (%d attempts)", attempts)

@@ -1,11 +1,10 @@
-// Package ratelimit paces requests: the client-side limiter of both the HTTP
-// engine and payout.SendAll.
+// Package ratelimit paces requests: the in-process payout.Limiter
+// (payout.NewLimiter), the default of both the HTTP engine and
+// payout.SendAll.
 package ratelimit
 
 import (
 	"context"
-	"net/http"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -73,28 +72,13 @@ func (l *Limiter) reserve() time.Duration {
 	return start.Sub(now)
 }
 
-// MaxPause bounds a pause read from response headers, whatever they say.
-const MaxPause = time.Minute
-
-// Observe reads a response's x-ratelimit-remaining and x-ratelimit-reset
-// (unix seconds): when no request is left in the window, it pauses until the
-// window resets.
-func (l *Limiter) Observe(h http.Header) {
-	if h.Get("X-Ratelimit-Remaining") != "0" {
-		return
-	}
-	reset, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64)
-	if err != nil {
-		return
-	}
+// PauseUntil holds every request until t; a t before the current pause
+// changes nothing. It never fails.
+func (l *Limiter) PauseUntil(_ context.Context, t time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
-	until := time.Unix(reset, 0)
-	if until.Sub(now) > MaxPause {
-		until = now.Add(MaxPause)
+	if t.After(l.paused) {
+		l.paused = t
 	}
-	if until.After(l.paused) {
-		l.paused = until
-	}
+	return nil
 }

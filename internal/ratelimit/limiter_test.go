@@ -2,8 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"net/http"
-	"strconv"
 	"testing"
 	"time"
 
@@ -56,20 +54,24 @@ func TestLimiterDisabledButPausable(t *testing.T) {
 	assert.Equal(t, time.Duration(0), l.reserve())
 	assert.Equal(t, time.Duration(0), l.reserve())
 
-	h := http.Header{}
-	h.Set("X-Ratelimit-Remaining", "0")
-	h.Set("X-Ratelimit-Reset", strconv.FormatInt(now.Add(20*time.Second).Unix(), 10))
-	l.Observe(h)
-	assert.Equal(t, 20*time.Second, l.reserve(), "an exhausted window pauses everyone until it resets")
+	require.NoError(t, l.PauseUntil(context.Background(), now.Add(20*time.Second)))
+	assert.Equal(t, 20*time.Second, l.reserve(), "a pause holds everyone until it ends")
 
-	h.Set("X-Ratelimit-Reset", strconv.FormatInt(now.Add(time.Hour).Unix(), 10))
-	l.Observe(h)
-	assert.Equal(t, MaxPause, l.reserve(), "a pause is bounded whatever the header says")
+	require.NoError(t, l.PauseUntil(context.Background(), now.Add(5*time.Second)))
+	assert.Equal(t, 20*time.Second, l.reserve(), "an earlier end does not shorten the pause")
 
-	h.Set("X-Ratelimit-Remaining", "5")
-	h.Set("X-Ratelimit-Reset", strconv.FormatInt(now.Add(2*time.Hour).Unix(), 10))
-	l.Observe(h)
-	assert.Equal(t, MaxPause, l.reserve(), "remaining > 0 does not pause")
+	now = now.Add(30 * time.Second)
+	assert.Equal(t, time.Duration(0), l.reserve(), "after the pause, requests go at once")
+}
+
+func TestLimiterPauseThenPace(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	l := NewLimiter(60, time.Minute)
+	fakeClock(l, &now)
+	step := time.Second + time.Second/Slack
+	require.NoError(t, l.PauseUntil(context.Background(), now.Add(10*time.Second)))
+	assert.Equal(t, 10*time.Second, l.reserve())
+	assert.Equal(t, 10*time.Second+step, l.reserve(), "requests held by a pause leave paced, not in a burst")
 }
 
 func TestLimiterWaitStopsOnCancel(t *testing.T) {

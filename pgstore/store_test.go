@@ -1,0 +1,111 @@
+package pgstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/payoutkit/payout/pgstore"
+	"github.com/payoutkit/payout/pgstore/pgstoretest"
+	"github.com/payoutkit/payout/webhook"
+	"github.com/payoutkit/payout/webhook/webhooktest"
+)
+
+func newStore(t *testing.T, db *pgstoretest.DB) *pgstore.Store {
+	t.Helper()
+	s, err := pgstore.NewStore(db.Pool(), db.Options()...)
+	require.NoError(t, err)
+	return s
+}
+
+// TestStoreConformance holds the PostgreSQL Store to the webhook.Store
+// contract MemoryStore meets: owner leases, takeovers, expiring done
+// entries, one acquisition among concurrent Claims.
+func TestStoreConformance(t *testing.T) {
+	db := pgstoretest.New(t)
+	webhooktest.StoreConformance(t, func() webhook.Store { return newStore(t, db) })
+}
+
+// TestStoreSharedBetweenPools: two Stores on separate pools (two replicas)
+// see each other's claims and completions.
+func TestStoreSharedBetweenPools(t *testing.T) {
+	db := pgstoretest.New(t)
+	a, b := newStore(t, db), newStore(t, db)
+	ctx := context.Background()
+	l, r, err := a.Claim(ctx, "palpluss:evt-1", time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, webhook.ClaimAcquired, r)
+	_, r, err = b.Claim(ctx, "palpluss:evt-1", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, webhook.ClaimInProgress, r)
+	require.NoError(t, a.Complete(ctx, l, time.Hour))
+	_, r, err = b.Claim(ctx, "palpluss:evt-1", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, webhook.ClaimDone, r)
+}
+
+// TestStoreExpiriesUseTheDatabaseClock: a lease is measured on the
+// database's clock: a claim made with a long lease holds although this
+// process's clock is irrelevant, and the row's expiry is now() + lease.
+func TestStoreExpiriesUseTheDatabaseClock(t *testing.T) {
+	db := pgstoretest.New(t)
+	pool := db.Pool()
+	s, err := pgstore.NewStore(pool, db.Options()...)
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, _, err = s.Claim(ctx, "k", 90*time.Second)
+	require.NoError(t, err)
+	var ahead time.Duration
+	require.NoError(t, pool.QueryRow(ctx, `SELECT expires_at - now() FROM `+tableName(db, "webhook_events")+` WHERE key = 'k'`).Scan(&ahead))
+	assert.InDelta(t, float64(90*time.Second), float64(ahead), float64(5*time.Second))
+}
+
+// TestStorePurge deletes expired rows only, and a purged key is free.
+func TestStorePurge(t *testing.T) {
+	db := pgstoretest.New(t)
+	s := newStore(t, db)
+	ctx := context.Background()
+	short, _, err := s.Claim(ctx, "short", 50*time.Millisecond)
+	require.NoError(t, err)
+	require.NoError(t, s.Complete(ctx, short, 50*time.Millisecond))
+	_, _, err = s.Claim(ctx, "expired-claim", 50*time.Millisecond)
+	require.NoError(t, err)
+	keep, _, err := s.Claim(ctx, "keep", time.Hour)
+	require.NoError(t, err)
+	time.Sleep(200 * time.Millisecond)
+
+	n, err := s.Purge(ctx)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, n)
+	n, err = s.Purge(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	_, r, err := s.Claim(ctx, "keep", time.Hour)
+	require.NoError(t, err)
+	assert.Equal(t, webhook.ClaimInProgress, r, "a live claim survives Purge")
+	require.NoError(t, s.Release(ctx, keep))
+	_, r, err = s.Claim(ctx, "short", time.Hour)
+	require.NoError(t, err)
+	assert.Equal(t, webhook.ClaimAcquired, r)
+}
+
+// TestStoreRefusesBadArguments: bad input is an error naming it.
+func TestStoreRefusesBadArguments(t *testing.T) {
+	db := pgstoretest.New(t)
+	s := newStore(t, db)
+	ctx := context.Background()
+	_, _, err := s.Claim(ctx, "k", 0)
+	assert.ErrorContains(t, err, "lease")
+	assert.ErrorIs(t, s.Complete(ctx, webhook.Lease{}, time.Hour), webhook.ErrLeaseLost)
+	assert.ErrorIs(t, s.Release(ctx, webhook.Lease{}), webhook.ErrLeaseLost)
+	assert.ErrorContains(t, s.Complete(ctx, webhook.Lease{Key: "k", Token: "t"}, 0), "ttl")
+	_, err = pgstore.NewStore(nil)
+	assert.Error(t, err)
+}
+
+func tableName(db *pgstoretest.DB, name string) string {
+	return `"` + db.Schema + `"."` + pgstore.DefaultTablePrefix + name + `"`
+}
