@@ -12,8 +12,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/payoutkit/payout"
-	"github.com/payoutkit/payout/phone"
 	"github.com/payoutkit/payout/pgstore"
+	"github.com/payoutkit/payout/phone"
 )
 
 // recordTimeout bounds the ledger write after a Send. It runs on a
