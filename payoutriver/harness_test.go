@@ -23,6 +23,7 @@ import (
 	"github.com/payoutkit/payout/payos"
 	"github.com/payoutkit/payout/payoutriver"
 	"github.com/payoutkit/payout/payouttest"
+	"github.com/payoutkit/payout/pgstore"
 	"github.com/payoutkit/payout/pgstore/pgstoretest"
 )
 
@@ -37,9 +38,8 @@ type env struct {
 	hook *httptest.Server
 	opts envOptions
 
-	limiters map[string]payout.Limiter
 	requests map[string]*atomic.Int64 // provider API requests by provider
-	got429   map[string]*atomic.Int64 // 429 answers by provider
+	got429   map[string]*atomic.Int64 // 429 answers of the Sandbox's rate limit, by provider
 	dropped  atomic.Int64             // webhooks the receiver dropped
 	hooksIn  atomic.Int64             // webhooks the receiver passed on
 
@@ -67,7 +67,6 @@ type envOptions struct {
 func newEnv(t *testing.T, o envOptions) *env {
 	t.Helper()
 	e := &env{t: t, db: pgstoretest.New(t), opts: o,
-		limiters: map[string]payout.Limiter{},
 		requests: map[string]*atomic.Int64{"palpluss": {}, "payos": {}},
 		got429:   map[string]*atomic.Int64{"palpluss": {}, "payos": {}}}
 	ctx := context.Background()
@@ -99,14 +98,8 @@ func newEnv(t *testing.T, o envOptions) *env {
 	e.sb = sb
 	t.Cleanup(sb.Close)
 
-	for _, p := range []string{"palpluss", "payos"} {
-		l, err := payout.NewLimiter(o.rate, time.Second)
-		require.NoError(t, err)
-		e.limiters[p] = l
-	}
-
 	e.receiver = e.service(e.admin)
-	clients := e.clients()
+	clients := e.clients(e.admin)
 	palHook := clients["palpluss"].(*palpluss.Client).WebhookHandler(e.receiver.HandleEvent)
 	payosHook, err := payos.NewWebhookHandler(sb.PayOSWebhookSecret(), e.receiver.HandleEvent)
 	require.NoError(t, err)
@@ -147,21 +140,35 @@ type countingTransport struct {
 func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.requests.Add(1)
 	resp, err := c.base.RoundTrip(r)
-	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
+	if err == nil && resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "0" {
+		// The Sandbox's own limit answers Retry-After of at least 1; the
+		// injected 429 faults of the proof say 0, and are not counted.
 		c.got429.Add(1)
 	}
 	return resp, err
 }
 
-// clients builds one process's clients on the shared limiters.
-func (e *env) clients() map[string]payout.Client {
+// clients builds one process's clients, on pgstore limiters (one per
+// provider account, shared through the database by every process) when
+// the env has a rate.
+func (e *env) clients(pool *pgxpool.Pool) map[string]payout.Client {
 	e.t.Helper()
 	base := &http.Transport{MaxIdleConnsPerHost: 64}
 	e.t.Cleanup(base.CloseIdleConnections)
 	common := func(p string) []payout.Option {
+		var l payout.Limiter
+		if e.opts.rate > 0 {
+			pl, err := pgstore.NewLimiter(pool, p+":sandbox", e.opts.rate, time.Second, e.db.Options()...)
+			require.NoError(e.t, err)
+			l = pl
+		} else {
+			nl, err := payout.NewLimiter(0, 0)
+			require.NoError(e.t, err)
+			l = nl
+		}
 		return []payout.Option{
 			payout.WithHTTPClient(&http.Client{Transport: countingTransport{e.requests[p], e.got429[p], base}}),
-			payout.WithLimiter(e.limiters[p]),
+			payout.WithLimiter(l),
 			payout.WithRetryWait(20*time.Millisecond, 200*time.Millisecond),
 			payout.WithMaxRetries(2),
 			payout.WithTimeout(2 * time.Second),
@@ -178,7 +185,7 @@ func (e *env) clients() map[string]payout.Client {
 func (e *env) service(pool *pgxpool.Pool) *payoutriver.Service {
 	e.t.Helper()
 	cfg := payoutriver.Config{
-		Pool: pool, StoreOptions: e.db.Options(), Clients: e.clients(),
+		Pool: pool, StoreOptions: e.db.Options(), Clients: e.clients(pool),
 		FirstCheck: 300 * time.Millisecond, MaxCheckInterval: 2 * time.Second,
 		UnknownCheck: 3 * time.Second, SweepInterval: time.Second,
 		RetryMin: 50 * time.Millisecond, RetryMax: time.Second, JobTimeout: 30 * time.Second,
