@@ -51,8 +51,9 @@ type envOptions struct {
 	// rate is each provider's client-side limit per second (shared by every
 	// replica); 0: none.
 	rate int
-	// serverRate is the Sandbox's own limit per second; 0: none.
-	serverRate int
+	// serverRate is the Sandbox's own limit per second, counted in fixed
+	// windows of serverWindow seconds (default 1); 0: none.
+	serverRate, serverWindow int
 	// settle is the Sandbox's settle delay.
 	settle time.Duration
 	// faults, when set, is the Sandbox's fault hook.
@@ -88,7 +89,8 @@ func newEnv(t *testing.T, o envOptions) *env {
 		payouttest.WithPayOSWebhookURL(e.hook.URL + "/payos"),
 		payouttest.WithPalPlussBalances(money.New(1_000_000_000_00, money.KES), money.New(1_000_000_00, money.KES))}
 	if o.serverRate > 0 {
-		sopts = append(sopts, payouttest.WithSandboxRateLimit(o.serverRate, time.Second))
+		w := max(o.serverWindow, 1)
+		sopts = append(sopts, payouttest.WithSandboxRateLimit(o.serverRate*w, time.Duration(w)*time.Second))
 	}
 	if o.faults != nil {
 		sopts = append(sopts, payouttest.WithSandboxFault(o.faults))

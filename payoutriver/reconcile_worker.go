@@ -54,6 +54,11 @@ func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs
 		log.Debug("payout final; checks end", slog.String("status", string(e.Status)))
 		return nil
 	}
+	if wait := time.Until(e.NextCheckAt); wait > 0 {
+		// Early: inserted to run at once (see scheduleReconcile), or
+		// re-queued by a sweep that raced a check. Wait for the check time.
+		return river.JobSnooze(wait)
+	}
 	client := s.cfg.Clients[e.Provider]
 	if client == nil {
 		return fmt.Errorf("payoutriver: no client for provider %q", e.Provider)

@@ -21,6 +21,10 @@ import (
 // returned (a client stopping) still records the answer it got.
 const recordTimeout = 30 * time.Second
 
+// schedulerLag is how late River's scheduler may make a job scheduled for
+// the future available (its interval is 5 seconds).
+const schedulerLag = 5 * time.Second
+
 // sendWorker sends one payout per job.
 type sendWorker struct {
 	river.WorkerDefaults[SendArgs]
@@ -198,10 +202,18 @@ func (s *Service) refuse(ctx context.Context, log *slog.Logger, reference string
 // scheduleReconcile inserts the reconcile job of reference for at (now
 // when zero), in tx when it is not nil. A reconcile job that exists
 // already is kept.
+//
+// A job inserted for a time in the future waits for River's scheduler,
+// which runs every few seconds on the leader; a check due sooner than
+// that is inserted to run at once and snoozes itself until its time (a
+// short snooze is exact), so a FirstCheck of a second is kept.
 func (s *Service) scheduleReconcile(ctx context.Context, tx pgx.Tx, reference string, at time.Time) error {
 	rc, err := s.river(ctx)
 	if err != nil {
 		return err
+	}
+	if time.Until(at) < schedulerLag {
+		at = time.Time{}
 	}
 	opts := &river.InsertOpts{Queue: s.cfg.Queue, ScheduledAt: at, MaxAttempts: 1000}
 	if tx != nil {
