@@ -60,7 +60,7 @@ func TestProofDurableBatch(t *testing.T) {
 	replicas := []*replica{e.startReplica(20), e.startReplica(20), e.startReplica(20)}
 	stopped := false
 	var stopAt time.Duration
-	e.waitDone(svc, "proof", 170*time.Second, func(final int) {
+	e.waitDone(svc, "proof", 4*time.Minute, func(final int) {
 		if !stopped && final >= n*2/5 {
 			stopped = true
 			stopAt = time.Since(start)
