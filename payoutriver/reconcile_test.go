@@ -137,3 +137,33 @@ func TestHandleEventRefusesWebhooksAboutAnotherPayout(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, pgstore.StatusSucceeded, b.Status, "a late PENDING webhook changes nothing")
 }
+
+// TestUnknownOutcomeWaitsForRetriesBeforeALookUp: after an unknown Send
+// outcome the entry is due for the sweep's look-up only after
+// UnknownCheck, not FirstCheck: River's retried Send comes first, and a
+// look-up (a PalPluss transaction scan) costs rate-limit slots.
+func TestUnknownOutcomeWaitsForRetriesBeforeALookUp(t *testing.T) {
+	lostAnswers := func(provider string, r *http.Request) payouttest.Fault {
+		if r.Method == http.MethodPost {
+			return payouttest.FaultResetAfterProcess()
+		}
+		return payouttest.FaultNone()
+	}
+	e := newEnv(t, envOptions{faults: lostAnswers, config: func(c *payoutriver.Config) {
+		c.UnknownCheck = time.Hour
+		c.RetryMin, c.RetryMax = time.Hour, time.Hour // the retry waits: the entry stays unknown
+	}})
+	svc, _ := e.insertOnly()
+	req := payout.Request{Reference: "wait-1", Amount: money.New(50000, money.KES), Recipient: payout.Recipient{Phone: "0712000222"}}
+	enqueueOne(t, svc, e, req, "palpluss", "wait")
+	e.startReplica(1)
+	var ent pgstore.Entry
+	require.Eventually(t, func() bool {
+		var err error
+		ent, err = svc.Ledger().Get(context.Background(), "wait-1")
+		require.NoError(t, err)
+		return ent.Status == pgstore.StatusUnknown
+	}, 30*time.Second, 20*time.Millisecond)
+	assert.True(t, ent.NextCheckAt.After(ent.UpdatedAt.Add(50*time.Minute)),
+		"due %v after the unknown outcome, want about UnknownCheck (1h)", ent.NextCheckAt.Sub(ent.UpdatedAt))
+}

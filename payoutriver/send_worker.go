@@ -101,7 +101,14 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 		return errors.Join(sendErr, err)
 	}
 	defer tx.Rollback(rctx) //nolint:errcheck // a no-op after Commit
-	applied, err := s.ledger.With(tx).RecordSend(rctx, a.Reference, p, sendErr, s.cfg.FirstCheck)
+	// After an acceptance the first check is FirstCheck away; after an
+	// unknown outcome River's retries come first, and the sweep looks it
+	// up only if they have not settled it within UnknownCheck.
+	check := s.cfg.FirstCheck
+	if sendErr != nil {
+		check = s.cfg.UnknownCheck
+	}
+	applied, err := s.ledger.With(tx).RecordSend(rctx, a.Reference, p, sendErr, check)
 	if err != nil {
 		if errors.Is(err, payout.ErrConflict) {
 			// The answer describes a payout other than this one's ledger entry:
