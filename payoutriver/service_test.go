@@ -1,9 +1,13 @@
 package payoutriver_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -141,8 +145,29 @@ func (e *env) jobs(kind, reference string) []jobRow {
 	return out
 }
 
+// lockedBuffer is a log sink safe for the workers' goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func TestBatchEndsEveryPayoutOnceWithHalfTheWebhooksLost(t *testing.T) {
-	e := newEnv(t, envOptions{settle: 100 * time.Millisecond, dropWebhooks: halfByBody})
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	e := newEnv(t, envOptions{settle: 100 * time.Millisecond, dropWebhooks: halfByBody,
+		config: func(c *payoutriver.Config) { c.Logger = logger }})
 	svc, pool := e.insertOnly()
 	const n = 84
 	e.enqueue(svc, pool, "small", n, 20)
@@ -160,6 +185,21 @@ func TestBatchEndsEveryPayoutOnceWithHalfTheWebhooksLost(t *testing.T) {
 	assert.Equal(t, 1, c.Refused, "one payout of this batch is refused for insufficient funds")
 	assert.Positive(t, e.dropped.Load(), "webhooks were dropped")
 	assert.Positive(t, e.hooksIn.Load(), "webhooks were applied")
+
+	// Every line of this package carries the Reference, and no phone.
+	lines := 0
+	for _, ln := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(ln), &rec), ln)
+		msg, _ := rec["msg"].(string)
+		if !strings.HasPrefix(msg, "payout ") || msg == "payout sweep" {
+			continue // River's own lines
+		}
+		lines++
+		assert.NotEmpty(t, rec["reference"], "line without a Reference: %s", ln)
+		assert.NotRegexp(t, `07\d{8}|2547\d{8}`, ln, "a phone number in the logs")
+	}
+	assert.Greater(t, lines, 2*n, "at least an enqueue and an outcome line per payout")
 
 	// The refused payout's job was cancelled after one attempt, not retried.
 	for i := range n {
