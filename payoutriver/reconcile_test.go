@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -166,4 +167,47 @@ func TestUnknownOutcomeWaitsForRetriesBeforeALookUp(t *testing.T) {
 	}, 30*time.Second, 20*time.Millisecond)
 	assert.True(t, ent.NextCheckAt.After(ent.UpdatedAt.Add(50*time.Minute)),
 		"due %v after the unknown outcome, want about UnknownCheck (1h)", ent.NextCheckAt.Sub(ent.UpdatedAt))
+}
+
+// TestAccountSuspendedAfterALostAnswerIsNoRefusal: the first Send is
+// processed by PalPluss and its answers lost; before River's retry the
+// account is suspended (403 on every call). The 403 proves nothing about
+// the payout the lost attempt created: the ledger must keep it unknown
+// (flagged), never "refused" (which would invite a second payout under a
+// new Reference). Once the account is back, the retried Send gets the
+// original payout back, and it ends paid once.
+func TestAccountSuspendedAfterALostAnswerIsNoRefusal(t *testing.T) {
+	var posts atomic.Int64
+	lostAnswers := func(provider string, r *http.Request) payouttest.Fault {
+		if r.Method == http.MethodPost && posts.Add(1) <= 3 { // the first Send and its 2 engine retries
+			return payouttest.FaultResetAfterProcess()
+		}
+		return payouttest.FaultNone()
+	}
+	e := newEnv(t, envOptions{settle: 50 * time.Millisecond, faults: lostAnswers, config: func(c *payoutriver.Config) {
+		c.RetryMin, c.RetryMax = 300*time.Millisecond, 300*time.Millisecond
+	}})
+	svc, _ := e.insertOnly()
+	ctx := context.Background()
+	req := payout.Request{Reference: "suspended-1", Amount: money.New(50000, money.KES), Recipient: payout.Recipient{Phone: "0712000333"}}
+	enqueueOne(t, svc, e, req, "palpluss", "suspended")
+	get := func() pgstore.Entry {
+		ent, err := svc.Ledger().Get(ctx, "suspended-1")
+		require.NoError(t, err)
+		return ent
+	}
+	e.startReplica(1)
+	require.Eventually(t, func() bool { return get().Status == pgstore.StatusUnknown }, 30*time.Second, 10*time.Millisecond)
+	require.NoError(t, e.sb.SetPalPlussAccountState(payouttest.PalPlussAccountInactive))
+	require.Eventually(t, func() bool { return get().NeedsAttention }, 30*time.Second, 10*time.Millisecond)
+	ent := get()
+	assert.Equal(t, pgstore.StatusUnknown, ent.Status, "a 403 after a lost answer is no refusal")
+	assert.Equal(t, string(payout.CodeForbidden), ent.LastErrorCode)
+	assert.Equal(t, 1, e.sb.CreatedCount(payouttest.SandboxPalPluss, "suspended-1"), "the lost attempt did create it")
+
+	require.NoError(t, e.sb.SetPalPlussAccountState(payouttest.PalPlussAccountActive))
+	e.waitDone(svc, "suspended", 30*time.Second, nil)
+	ent = get()
+	assert.Equal(t, pgstore.StatusSucceeded, ent.Status)
+	assert.Equal(t, 1, e.sb.CreatedCount(payouttest.SandboxPalPluss, "suspended-1"), "paid once")
 }

@@ -66,15 +66,8 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	if err != nil {
 		return err
 	}
-	if e.Status != pgstore.StatusIntent && e.Status != pgstore.StatusUnknown {
-		// The long-term guard: this payout was sent and answered (a job
-		// re-enqueued after the first completed, a rescued job whose
-		// first run got through). Never Send it again.
-		log.Info("payout already sent; not sending again", slog.String("status", string(e.Status)))
-		if !e.Status.Final() {
-			return s.scheduleReconcile(ctx, nil, a.Reference, e.NextCheckAt)
-		}
-		return nil
+	if !sendable(e.Status) {
+		return s.alreadySent(ctx, log, e)
 	}
 	client := s.cfg.Clients[e.Provider]
 	if client == nil {
@@ -92,6 +85,15 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 		return err
 	}
 
+	// Count the Send before it starts, so that a process dying during it
+	// leaves a trace (a later refusal then proves nothing), and re-check
+	// that nothing answered for the payout meanwhile.
+	if e, err = s.ledger.StartSend(ctx, a.Reference); err != nil {
+		return err
+	}
+	if !sendable(e.Status) {
+		return s.alreadySent(ctx, log, e)
+	}
 	p, sendErr := client.Send(ctx, req)
 
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
@@ -128,6 +130,11 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 		if err := tx.Commit(rctx); err != nil {
 			return errors.Join(sendErr, err)
 		}
+		if applied.Entry.NeedsAttention && applied.Entry.LastErrorCode != string(payout.CodeOutcomeUnknown) && !payout.IsRetryable(sendErr) {
+			log.Error("payout send refused after an attempt that may have created it; outcome unknown, flagged; River retries",
+				slog.Any("error", sendErr))
+			return sendErr
+		}
 		log.Warn("payout outcome unknown; River retries with the same Reference", slog.Any("error", sendErr))
 		return sendErr
 	case st == pgstore.StatusRefused:
@@ -154,6 +161,22 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 		log.Warn("payout send refused, but the ledger shows it accepted", slog.Any("error", sendErr))
 	}
 	log.Info("payout accepted", slog.String("id", applied.Entry.ProviderID), slog.String("status", string(st)))
+	return nil
+}
+
+// sendable reports whether a payout in status s may be sent: nothing has
+// answered for it yet, or its outcome is unknown (the idempotent resend).
+func sendable(s pgstore.Status) bool { return s == pgstore.StatusIntent || s == pgstore.StatusUnknown }
+
+// alreadySent is the long-term guard: the payout was sent and answered (a
+// job re-enqueued after the first completed, a rescued job whose first run
+// got through, a webhook faster than the Send). It is never sent again;
+// its checks are scheduled if it is not final.
+func (s *Service) alreadySent(ctx context.Context, log *slog.Logger, e pgstore.Entry) error {
+	log.Info("payout already sent; not sending again", slog.String("status", string(e.Status)))
+	if !e.Status.Final() {
+		return s.scheduleReconcile(ctx, nil, e.Reference, e.NextCheckAt)
+	}
 	return nil
 }
 

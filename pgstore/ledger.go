@@ -142,9 +142,11 @@ type Entry struct {
 	// Receipt, FailureCode and FailureMessage are the provider's, as the
 	// last answer that moved the entry gave them.
 	Receipt, FailureCode, FailureMessage string
-	// Attempts counts the Send results recorded; Checks the status checks
-	// (Ledger.Checked).
-	Attempts, Checks int
+	// Sends counts the Send calls started (Ledger.StartSend), Attempts the
+	// Send results recorded, Checks the status checks (Ledger.Checked). A
+	// Sends greater than Attempts means a Send whose result was never
+	// recorded (a process died during it): it may have created the payout.
+	Sends, Attempts, Checks int
 	// LastErrorCode and LastErrorMessage are the last Send error (a
 	// payout.Code and its message); empty after a Send that succeeded.
 	LastErrorCode, LastErrorMessage string

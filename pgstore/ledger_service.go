@@ -63,7 +63,7 @@ func entryColumns(alias string) string {
 		a = alias + "."
 	}
 	cols := []string{"reference", "provider", "provider_id", "amount_minor", "currency", "phone", "batch_id",
-		"status", "provider_status", "receipt", "failure_code", "failure_message", "attempts", "checks",
+		"status", "provider_status", "receipt", "failure_code", "failure_message", "sends", "attempts", "checks",
 		"last_error_code", "last_error_message", "needs_attention", "attention_reason",
 		"next_check_at", "created_at", "updated_at", "accepted_at", "final_at"}
 	for i, c := range cols {
@@ -80,7 +80,7 @@ func scanEntry(row pgx.Row, extra ...any) (Entry, error) {
 	var currency, status string
 	var next, accepted, final *time.Time
 	dest := append([]any{&e.Reference, &e.Provider, &e.ProviderID, &e.Amount.Minor, &currency, &e.Phone, &e.BatchID,
-		&status, &e.ProviderStatus, &e.Receipt, &e.FailureCode, &e.FailureMessage, &e.Attempts, &e.Checks,
+		&status, &e.ProviderStatus, &e.Receipt, &e.FailureCode, &e.FailureMessage, &e.Sends, &e.Attempts, &e.Checks,
 		&e.LastErrorCode, &e.LastErrorMessage, &e.NeedsAttention, &e.AttentionReason,
 		&next, &e.CreatedAt, &e.UpdatedAt, &accepted, &final}, extra...)
 	if err := row.Scan(dest...); err != nil {
@@ -174,20 +174,53 @@ func notInLedger(reference string) error {
 	return &payout.Error{Code: payout.CodeNotFound, Reference: reference, Message: "the ledger has no entry for this Reference"}
 }
 
+// StartSend records that a Send of reference is about to start, if the
+// entry may be sent (it is an intent or an unknown outcome), and returns
+// the entry: send only when its Status is StatusIntent or StatusUnknown.
+// The count it keeps (Entry.Sends) is how RecordSend knows, after a crash
+// between a Send and its RecordSend, that an earlier Send may have created
+// the payout.
+func (l *Ledger) StartSend(ctx context.Context, reference string) (Entry, error) {
+	e, err := scanEntry(l.db.QueryRow(ctx, `UPDATE `+l.table+` SET
+			sends = sends + CASE WHEN rank < 2 THEN 1 ELSE 0 END,
+			updated_at = CASE WHEN rank < 2 THEN now() ELSE updated_at END
+		WHERE reference = $1 RETURNING `+entryColumns(""), reference))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Entry{}, notInLedger(reference)
+	}
+	if err != nil {
+		return Entry{}, fmt.Errorf("pgstore: ledger: start send %q: %w", reference, err)
+	}
+	return e, nil
+}
+
 // RecordSend records what a Send for reference returned: its payout p on
-// success, or its error. check is how long after an acceptance the
-// payout's status is first due to be checked (NextCheckAt), and, after
-// an unknown outcome, when the entry is due for a look-up if no retried
-// Send settles it first.
+// success, or its error. check is how long after this write the entry is
+// due for a check (NextCheckAt): after an acceptance, the first status
+// check; after an unknown outcome, the look-up if no retried Send has
+// settled it first.
 //
-// How the error is read: a *payout.Error whose code is not retryable (a
-// validation error, insufficient funds, a refused recipient...) is a
-// definite refusal and makes the entry StatusRefused, unless an earlier
-// answer showed the provider had the payout. Anything else (an unknown
-// outcome, a network error, 5xx, 429, a context error) may or may not have
-// created the payout and makes an intent StatusUnknown. Either way the
-// error is kept in LastErrorCode and LastErrorMessage and Attempts counts
-// the call. A successful p goes through the same checks as Apply.
+// How an error is read (rule 3 of the SDK: after an attempt that may have
+// been served, an answer that does not settle it is no refusal):
+//
+//   - a retryable error (an unknown outcome, a network error, 5xx, 429)
+//     or one that is not a *payout.Error (a context error) may or may not
+//     have created the payout: an intent becomes StatusUnknown;
+//   - a business refusal (invalid request, insufficient funds or fee
+//     balance, invalid recipient, limit exceeded) settles it, since the
+//     adapters' idempotent resend would have returned a payout an earlier
+//     attempt created: the entry becomes StatusRefused, unless an earlier
+//     answer showed the provider has the payout;
+//   - any other refusal (unauthorized, forbidden, conflict, not found) is
+//     StatusRefused only for the first Send ever started for the entry;
+//     after an unknown outcome, or a Send that never recorded its result,
+//     it proves nothing: the entry stays (or becomes) StatusUnknown and is
+//     flagged as needing attention;
+//   - payout.ErrDuplicateReference (the provider holds a payout under this
+//     Reference that the SDK could not return) is StatusUnknown, flagged.
+//
+// The error is kept in LastErrorCode and LastErrorMessage and Attempts
+// counts the call. A successful p goes through the same checks as Apply.
 func (l *Ledger) RecordSend(ctx context.Context, reference string, p *payout.Payout, sendErr error, check time.Duration) (Applied, error) {
 	if sendErr == nil {
 		if p == nil {
@@ -206,26 +239,43 @@ func (l *Ledger) RecordSend(ctx context.Context, reference string, p *payout.Pay
 	if errors.As(sendErr, &pe) {
 		code = pe.Code
 	}
-	status := StatusUnknown
-	if pe != nil && !pe.Retryable() {
-		status = StatusRefused
+	// kind: 0 unknown; 1 a refusal that settles the outcome; 2 a refusal
+	// that settles it only for the first Send; 3 unknown and flagged.
+	kind := 0
+	switch {
+	case pe == nil || pe.Retryable():
+	case code == payout.CodeInvalidRequest, code == payout.CodeInsufficientFunds, code == payout.CodeInsufficientFeeBalance,
+		code == payout.CodeInvalidRecipient, code == payout.CodeLimitExceeded:
+		kind = 1
+	case code == payout.CodeDuplicateReference:
+		kind = 3
+	default:
+		kind = 2
 	}
 	if len(msg) > 1000 {
 		msg = msg[:1000]
 	}
+	// refuse: the entry may become refused; flag: the refusal proves nothing.
+	const first = `(t.rank = 0 AND t.attempts = 0 AND t.sends <= 1)`
+	const refuse = `(t.rank < 2 AND ($2::int = 1 OR ($2::int = 2 AND ` + first + `)))`
+	const flag = `(t.rank < 2 AND ($2::int = 3 OR ($2::int = 2 AND NOT ` + first + `)))`
 	row := l.db.QueryRow(ctx, `WITH cur AS (SELECT reference, status FROM `+l.table+` WHERE reference = $1 FOR UPDATE)
 		UPDATE `+l.table+` AS t SET
-			status = CASE WHEN t.rank < least($3, 2) THEN $2 ELSE t.status END,
-			rank = CASE WHEN t.rank < least($3, 2) THEN $3 ELSE t.rank END,
+			status = CASE WHEN `+refuse+` THEN 'refused' WHEN t.rank = 0 THEN 'unknown' ELSE t.status END,
+			rank = CASE WHEN `+refuse+` THEN 4 WHEN t.rank = 0 THEN 1 ELSE t.rank END,
 			attempts = t.attempts + 1,
-			last_error_code = $4, last_error_message = $5,
-			final_at = CASE WHEN t.rank < least($3, 2) AND $3 >= 4 THEN now() ELSE t.final_at END,
-			next_check_at = CASE WHEN t.rank >= 4 OR (t.rank < 2 AND $3 >= 4) THEN NULL
-				WHEN t.rank < 2 THEN now() + $6::bigint * interval '1 microsecond' ELSE t.next_check_at END,
+			last_error_code = $3, last_error_message = $4,
+			final_at = CASE WHEN `+refuse+` THEN now() ELSE t.final_at END,
+			next_check_at = CASE WHEN t.rank >= 4 OR `+refuse+` THEN NULL
+				WHEN t.rank < 2 THEN now() + $5::bigint * interval '1 microsecond' ELSE t.next_check_at END,
+			needs_attention = t.needs_attention OR `+flag+`,
+			attention_reason = CASE WHEN `+flag+` AND NOT t.needs_attention
+				THEN 'the Send was refused (' || $3::text || ') after an attempt that may have created the payout: its outcome is unknown'
+				ELSE t.attention_reason END,
 			updated_at = now()
 		FROM cur WHERE t.reference = cur.reference
 		RETURNING `+entryColumns("t")+`, cur.status`,
-		reference, string(status), unknownOrRefusedRank(status), string(code), msg, check.Microseconds())
+		reference, kind, string(code), msg, check.Microseconds())
 	var prev string
 	e, err := scanEntry(row, &prev)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -236,12 +286,6 @@ func (l *Ledger) RecordSend(ctx context.Context, reference string, p *payout.Pay
 	}
 	return Applied{Entry: e, Previous: Status(prev)}, nil
 }
-
-// unknownOrRefusedRank is the rank RecordSend raises an entry to on an
-// error. The UPDATE applies it only below least(rank, 2): an unknown
-// outcome lifts only an intent, a refusal an intent or an unknown, and
-// neither touches a payout an earlier answer showed the provider has.
-func unknownOrRefusedRank(s Status) int { return s.rank() }
 
 // Apply records a provider's report on a payout (a webhook's Payout, a
 // Get or FindByReference answer). The entry is found by p.Reference, or,

@@ -491,3 +491,75 @@ func rankOf(s pgstore.Status) int {
 	}
 	panic(errors.New("unknown status " + string(s)))
 }
+
+// TestLedgerRefusalAfterAPossiblyServedAttemptIsNoRefusal: credentials
+// revoked (401), an account suspended (403) or a conflict after an
+// attempt that may have created the payout prove nothing about it: the
+// entry stays unknown and is flagged, never "refused" (which would invite
+// a resend under a new Reference: a second payment). On the first Send
+// ever started they are refusals; business refusals always are.
+func TestLedgerRefusalAfterAPossiblyServedAttemptIsNoRefusal(t *testing.T) {
+	l, _, _ := newLedger(t)
+	ctx := context.Background()
+	unknown := &payout.Error{Code: payout.CodeOutcomeUnknown}
+	revoked := &payout.Error{Code: payout.CodeUnauthorized, Provider: "palpluss", Message: "invalid API key"}
+	for _, ref := range []string{"after-unknown", "after-crash", "first", "business", "dup"} {
+		_, _, err := l.Intend(ctx, intent(ref))
+		require.NoError(t, err)
+	}
+
+	_, err := l.StartSend(ctx, "after-unknown")
+	require.NoError(t, err)
+	_, err = l.RecordSend(ctx, "after-unknown", nil, unknown, time.Minute)
+	require.NoError(t, err)
+	_, err = l.StartSend(ctx, "after-unknown")
+	require.NoError(t, err)
+	a, err := l.RecordSend(ctx, "after-unknown", nil, revoked, time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, pgstore.StatusUnknown, a.Entry.Status, "a 401 after an unknown outcome settles nothing")
+	assert.True(t, a.Entry.NeedsAttention)
+	assert.Contains(t, a.Entry.AttentionReason, "unauthorized")
+	assert.False(t, a.Entry.NextCheckAt.IsZero(), "still due for a look-up")
+
+	// A process died during the first Send: no result was recorded.
+	_, err = l.StartSend(ctx, "after-crash")
+	require.NoError(t, err)
+	e, err := l.StartSend(ctx, "after-crash")
+	require.NoError(t, err)
+	assert.Equal(t, 2, e.Sends)
+	assert.Equal(t, 0, e.Attempts)
+	a, err = l.RecordSend(ctx, "after-crash", nil, &payout.Error{Code: payout.CodeForbidden}, time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, pgstore.StatusUnknown, a.Entry.Status, "the Send that died may have created it")
+	assert.True(t, a.Entry.NeedsAttention)
+
+	_, err = l.StartSend(ctx, "first")
+	require.NoError(t, err)
+	a, err = l.RecordSend(ctx, "first", nil, revoked, time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, pgstore.StatusRefused, a.Entry.Status, "on the first Send a 401 is a refusal")
+	assert.False(t, a.Entry.NeedsAttention)
+
+	_, err = l.RecordSend(ctx, "business", nil, unknown, time.Minute)
+	require.NoError(t, err)
+	a, err = l.RecordSend(ctx, "business", nil, payout.InvalidField("amount", "whole shillings only"), time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, pgstore.StatusRefused, a.Entry.Status, "a validation refusal settles it: the resend would have replayed a success")
+
+	a, err = l.RecordSend(ctx, "dup", nil, &payout.Error{Code: payout.CodeDuplicateReference}, time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, pgstore.StatusUnknown, a.Entry.Status, "the provider holds a payout under this Reference")
+	assert.True(t, a.Entry.NeedsAttention)
+
+	// StartSend never counts a Send of an answered payout.
+	_, err = l.Apply(ctx, report("first-ok", "tx", payout.StatusPending), -1)
+	assert.ErrorIs(t, err, payout.ErrNotFound)
+	_, _, err = l.Intend(ctx, intent("answered"))
+	require.NoError(t, err)
+	_, err = l.RecordSend(ctx, "answered", report("answered", "tx-answered", payout.StatusPending), nil, time.Minute)
+	require.NoError(t, err)
+	e, err = l.StartSend(ctx, "answered")
+	require.NoError(t, err)
+	assert.Equal(t, 0, e.Sends)
+	assert.Equal(t, pgstore.StatusPending, e.Status)
+}

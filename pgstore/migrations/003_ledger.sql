@@ -18,6 +18,7 @@ CREATE TABLE {{table ledger}} (
     receipt            text        NOT NULL DEFAULT '',
     failure_code       text        NOT NULL DEFAULT '',
     failure_message    text        NOT NULL DEFAULT '',
+    sends              integer     NOT NULL DEFAULT 0,
     attempts           integer     NOT NULL DEFAULT 0,
     checks             integer     NOT NULL DEFAULT 0,
     last_error_code    text        NOT NULL DEFAULT '',
@@ -32,6 +33,7 @@ CREATE TABLE {{table ledger}} (
 );
 
 COMMENT ON COLUMN {{table ledger}}.rank IS 'order of status: a write never lowers it (0 intent, 1 unknown, 2 pending, 3 processing, 4 final, 5 reversed)';
+COMMENT ON COLUMN {{table ledger}}.sends IS 'Send calls started (StartSend); more than attempts when a process died during a Send';
 COMMENT ON COLUMN {{table ledger}}.provider_id IS 'the provider''s transaction id, set once and never replaced';
 
 -- One provider id belongs to one Reference: an answer or a webhook that
