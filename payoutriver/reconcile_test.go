@@ -13,8 +13,8 @@ import (
 
 	"github.com/payoutkit/payout"
 	"github.com/payoutkit/payout/money"
-	"github.com/payoutkit/payout/payouttest"
 	"github.com/payoutkit/payout/payoutriver"
+	"github.com/payoutkit/payout/payouttest"
 	"github.com/payoutkit/payout/pgstore"
 )
 
