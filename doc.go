@@ -24,6 +24,12 @@
 // pacing to a provider's rate limit and one result per request in input
 // order, saying which requests never started when the context ends.
 //
+// Request.Validate checks what every provider requires; each adapter adds
+// its own rules (limits, whole shillings, PayOS's Sender and recipient
+// name), which its Send checks before any request leaves the process. The
+// adapters expose those checks as Validator, and Check(client, req) runs
+// them without sending: a dry run of a batch before SendAll.
+//
 // Errors are *Error values with a provider-neutral Code; match them with
 // errors.Is against the ErrXxx sentinels, or errors.As to read the HTTP
 // status, the provider's own code, the request id and Retry-After.

@@ -18,7 +18,7 @@ func validRequest() Request {
 		Amount:    money.New(50000, money.KES),
 		Recipient: Recipient{Name: "John Doe", Phone: "0712345678"},
 		Sender: &Sender{FullName: "Jane Smith", PhoneNumber: "27821234567", Nationality: "ZAF",
-			Identity: string(IdentityPassport), IdentityNumber: "A12345678", DateOfBirth: "1990-01-15",
+			Identity: IdentityPassport, IdentityNumber: "A12345678", DateOfBirth: "1990-01-15",
 			PurposeOfFunds: "salary", SourceOfFunds: "business income", Relationship: "employer"},
 		Description: "Commission payout",
 		CallbackURL: "https://example.com/hooks/payout",
@@ -75,8 +75,9 @@ func TestSenderValidate(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	base := validRequest().Sender
 	require.NoError(t, base.validateAt(now))
-	company := NewCompanySender("Acme Corporation Ltd", "27110001234", "2020/123456/07", "2015-03-20")
-	company.PurposeOfFunds, company.SourceOfFunds, company.Relationship = "vendor payment", "business revenue", "business"
+	company, err := NewCompanySender("Acme Corporation Ltd", "27110001234", "2020/123456/07", "2015-03-20",
+		Funds{Purpose: "vendor payment", Source: "business revenue", Relationship: "business"})
+	require.NoError(t, err)
 	require.NoError(t, company.validateAt(now))
 	assert.Equal(t, SenderCompany, company.Kind())
 	assert.Equal(t, SenderIndividual, base.Kind())

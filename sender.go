@@ -63,7 +63,7 @@ type Sender struct {
 	Nationality string
 	// Identity is the kind of identity document: one of the Identity
 	// constants.
-	Identity string
+	Identity Identity
 	// IdentityNumber is the document's number.
 	IdentityNumber string
 	// DateOfBirth is YYYY-MM-DD; the incorporation date for a company.
@@ -76,22 +76,54 @@ type Sender struct {
 	Relationship string
 }
 
-// NewIndividualSender returns a Sender for a natural person identified by a
-// passport or government id.
-func NewIndividualSender(fullName, phoneNumber string, id Identity, idNumber, dateOfBirth string) *Sender {
-	return &Sender{FullName: fullName, PhoneNumber: phoneNumber, Identity: string(id), IdentityNumber: idNumber, DateOfBirth: dateOfBirth}
+// Funds is the part of a Sender that describes the money rather than the
+// person: what the payout is for, where its money comes from and who the
+// sender is to the recipient. PayOS requires all three.
+type Funds struct {
+	// Purpose is Sender.PurposeOfFunds ("salary", "vendor payment").
+	Purpose string
+	// Source is Sender.SourceOfFunds ("business income").
+	Source string
+	// Relationship is Sender.Relationship ("employer", "business").
+	Relationship string
 }
 
-// NewCompanySender returns a Sender for a company: its registered name,
-// registration number and incorporation date (YYYY-MM-DD).
-func NewCompanySender(registeredName, phoneNumber, registrationNumber, incorporated string) *Sender {
-	return &Sender{FullName: registeredName, PhoneNumber: phoneNumber, Identity: string(IdentityCompanyRegistration), IdentityNumber: registrationNumber, DateOfBirth: incorporated}
+// NewIndividualSender returns a complete Sender for a natural person
+// identified by a passport or a government id (id), with the document's
+// number, the date of birth (YYYY-MM-DD) and funds: every field
+// Sender.Validate requires, checked. The error is Validate's, naming the
+// field at fault; a company is refused (use NewCompanySender). Set
+// Nationality on the result when you know it (an ISO 3166 alpha-3 code;
+// Send checks it).
+func NewIndividualSender(fullName, phoneNumber string, id Identity, idNumber, dateOfBirth string, funds Funds) (*Sender, error) {
+	if id == IdentityCompanyRegistration {
+		return nil, InvalidField("sender.identity", "%q is a company's: use NewCompanySender", id)
+	}
+	return newSender(Sender{FullName: fullName, PhoneNumber: phoneNumber, Identity: id,
+		IdentityNumber: idNumber, DateOfBirth: dateOfBirth}, funds)
+}
+
+// NewCompanySender returns a complete Sender for a company: its registered
+// name, phone number, registration number, incorporation date (YYYY-MM-DD)
+// and funds, with Identity IdentityCompanyRegistration. The error is
+// Sender.Validate's, naming the field at fault.
+func NewCompanySender(registeredName, phoneNumber, registrationNumber, incorporated string, funds Funds) (*Sender, error) {
+	return newSender(Sender{FullName: registeredName, PhoneNumber: phoneNumber, Identity: IdentityCompanyRegistration,
+		IdentityNumber: registrationNumber, DateOfBirth: incorporated}, funds)
+}
+
+func newSender(s Sender, f Funds) (*Sender, error) {
+	s.PurposeOfFunds, s.SourceOfFunds, s.Relationship = f.Purpose, f.Source, f.Relationship
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return &s, nil
 }
 
 // Kind reports whether s describes a company or an individual, from its
 // Identity.
 func (s *Sender) Kind() SenderKind {
-	if Identity(s.Identity) == IdentityCompanyRegistration {
+	if s.Identity == IdentityCompanyRegistration {
 		return SenderCompany
 	}
 	return SenderIndividual
@@ -108,7 +140,7 @@ func (s *Sender) validateAt(now time.Time) error {
 	required := []struct{ field, value string }{
 		{"sender.fullName", s.FullName},
 		{"sender.phoneNumber", s.PhoneNumber},
-		{"sender.identity", s.Identity},
+		{"sender.identity", string(s.Identity)},
 		{"sender.identityNumber", s.IdentityNumber},
 		{"sender.dateOfBirth", s.DateOfBirth},
 		{"sender.purposeOfFunds", s.PurposeOfFunds},
@@ -120,7 +152,7 @@ func (s *Sender) validateAt(now time.Time) error {
 			return err
 		}
 	}
-	if !Identity(s.Identity).Valid() {
+	if !s.Identity.Valid() {
 		return InvalidField("sender.identity", "must be %q, %q or %q, got %q",
 			IdentityPassport, IdentityGovernmentID, IdentityCompanyRegistration, s.Identity)
 	}

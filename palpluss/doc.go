@@ -21,7 +21,9 @@
 // Requests are checked before they leave: KES only, whole shillings, KES 10
 // up to a configurable maximum (WithMaxAmount, default KES 150,000), a
 // Kenyan mobile number, a reference of at most 120 characters, a
-// description of at most 255, an https callback URL.
+// description of at most 255, an https callback URL. Client.Validate runs
+// exactly these checks without sending (it makes a Client a
+// payout.Validator, for payout.Check and dry runs).
 //
 // # What it reads
 //

@@ -109,7 +109,7 @@ func (c *Client) validate(req payout.Request) (*payoutBody, error) {
 // Get.
 //
 // Before anything is sent, req must pass payout.Request.Validate and
-// PalPluss's rules: amount in KES, whole shillings, from KES 10
+// PalPluss's rules (the checks of Validate): amount in KES, whole shillings, from KES 10
 // (MinAmountKES) to the maximum (WithMaxAmount, default KES 150,000);
 // reference at most 120 characters, description at most 255; callback URL
 // https (http only for loopback hosts, for tests). Recipient.Name and Sender

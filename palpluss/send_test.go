@@ -110,6 +110,7 @@ func TestSendValidatesBeforeSending(t *testing.T) {
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, tc.code, pe.Code, err.Error())
 			assert.Equal(t, tc.field, pe.Field)
+			assert.Equal(t, err, m.client.Validate(req), "Validate reports what Send refuses, alike")
 			assert.Empty(t, m.all(), "nothing is sent")
 		})
 	}
@@ -123,6 +124,7 @@ func TestSendAcceptsLimits(t *testing.T) {
 		req.Amount = a
 		req.Reference = strings.Repeat("r", MaxReferenceLen)
 		req.Description = strings.Repeat("d", MaxDescriptionLen)
+		require.NoError(t, m.client.Validate(req), a.String())
 		_, err := m.client.Send(context.Background(), req)
 		require.NoError(t, err, a.String())
 		whole, _ := a.WholeMajor()

@@ -13,7 +13,8 @@
 //     government id, or a company with its registration number and
 //     incorporation date); Send validates it, the amount (KES 10 to
 //     150,000, cents allowed) and the recipient before any request and
-//     names the field at fault. A duplicate Reference is answered with the
+//     names the field at fault; Client.Validate runs the same checks
+//     without sending (a payout.Validator, for payout.Check). A duplicate Reference is answered with the
 //     existing payout (found by FindByReference); an ambiguous outcome is
 //     looked up by reference before Send gives up with
 //     payout.ErrOutcomeUnknown.

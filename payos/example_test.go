@@ -22,9 +22,12 @@ func ExampleClient_Send_individual() {
 		panic(err)
 	}
 
-	sender := payout.NewIndividualSender("Jane Smith", "27821234567", payout.IdentityPassport, "A12345678", "1990-01-15")
+	sender, err := payout.NewIndividualSender("Jane Smith", "27821234567", payout.IdentityPassport, "A12345678", "1990-01-15",
+		payout.Funds{Purpose: "salary", Source: "business income", Relationship: "employer"})
+	if err != nil {
+		panic(err) // Validate's error, naming the field at fault
+	}
 	sender.Nationality = "ZAF" // optional: PayOS falls back to the merchant's country
-	sender.PurposeOfFunds, sender.SourceOfFunds, sender.Relationship = "salary", "business income", "employer"
 	req := payout.Request{
 		Reference: "PAYOUT_550e8400-e29b-41d4-a716-446655440000",
 		Amount:    money.New(2000, money.KES), // KES 20.00
@@ -65,9 +68,12 @@ func ExampleClient_Send_company() {
 		panic(err)
 	}
 
-	sender := payout.NewCompanySender("Acme Corporation Ltd", "27110001234", "2020/123456/07", "2015-03-20")
+	sender, err := payout.NewCompanySender("Acme Corporation Ltd", "27110001234", "2020/123456/07", "2015-03-20",
+		payout.Funds{Purpose: "vendor payment", Source: "business revenue", Relationship: "business"})
+	if err != nil {
+		panic(err) // Validate's error, naming the field at fault
+	}
 	sender.Nationality = "ZAF"
-	sender.PurposeOfFunds, sender.SourceOfFunds, sender.Relationship = "vendor payment", "business revenue", "business"
 	p, err := client.Send(context.Background(), payout.Request{
 		Reference: "PAYOUT_660e8400-e29b-41d4-a716-446655440001",
 		Amount:    money.New(50000, money.KES), // KES 500.00

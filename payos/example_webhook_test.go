@@ -35,8 +35,11 @@ func ExampleNewWebhookHandler() {
 	_ = sb.SetPayOSWebhookURL(server.URL + "/webhooks/payos") // set in the PayOS dashboard
 
 	client, _ := payos.New(sb.PayOSMerchantID(), sb.PayOSClientSecret(), payout.WithBaseURL(sb.PayOSURL()))
-	sender := payout.NewCompanySender("Acme Corporation Ltd", "27110001234", "2020/123456/07", "2015-03-20")
-	sender.PurposeOfFunds, sender.SourceOfFunds, sender.Relationship = "vendor payment", "business revenue", "business"
+	sender, err := payout.NewCompanySender("Acme Corporation Ltd", "27110001234", "2020/123456/07", "2015-03-20",
+		payout.Funds{Purpose: "vendor payment", Source: "business revenue", Relationship: "business"})
+	if err != nil {
+		panic(err)
+	}
 	p, err := client.Send(context.Background(), payout.Request{
 		Reference: "PAYOUT-2024-001",
 		Amount:    money.New(50000, money.KES),

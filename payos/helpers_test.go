@@ -126,14 +126,18 @@ func individualRequest() payout.Request {
 		Amount:    money.New(2000, money.KES),
 		Recipient: payout.Recipient{Name: "John Doe", Phone: "0723 993 187"},
 		Sender: &payout.Sender{FullName: "Jane Smith", PhoneNumber: "27821234567", Nationality: "ZAF",
-			Identity: string(payout.IdentityPassport), IdentityNumber: "A12345678", DateOfBirth: "1990-01-15",
+			Identity: payout.IdentityPassport, IdentityNumber: "A12345678", DateOfBirth: "1990-01-15",
 			PurposeOfFunds: "salary", SourceOfFunds: "business income", Relationship: "employer"},
 	}
 }
 
 func companyRequest() payout.Request {
-	s := payout.NewCompanySender("Acme Corporation Ltd", "27110001234", "2020/123456/07", "2015-03-20")
-	s.Nationality, s.PurposeOfFunds, s.SourceOfFunds, s.Relationship = "ZAF", "vendor payment", "business revenue", "business"
+	s, err := payout.NewCompanySender("Acme Corporation Ltd", "27110001234", "2020/123456/07", "2015-03-20",
+		payout.Funds{Purpose: "vendor payment", Source: "business revenue", Relationship: "business"})
+	if err != nil {
+		panic(err)
+	}
+	s.Nationality = "ZAF"
 	return payout.Request{
 		Reference: refCompany,
 		Amount:    money.New(50000, money.KES),

@@ -102,7 +102,7 @@ func buildInitiate(merchantID string, req payout.Request) (*initiateRequest, str
 			FullName:       strings.TrimSpace(s.FullName),
 			PhoneNumber:    strings.TrimPrefix(strings.TrimSpace(s.PhoneNumber), "+"),
 			Nationality:    strings.TrimSpace(s.Nationality),
-			Identity:       s.Identity,
+			Identity:       string(s.Identity),
 			IdentityNumber: strings.TrimSpace(s.IdentityNumber),
 			DateOfBirth:    s.DateOfBirth,
 			PurposeOfFunds: strings.TrimSpace(s.PurposeOfFunds),

@@ -25,11 +25,11 @@ const (
 // merchantReference = req.Reference and an Idempotency-Key derived from it
 // (see IdempotencyKey).
 //
-// Before any request, Send checks what PayOS requires: amount in KES from
-// 10.00 to 150,000.00, a Kenyan mobile number, the recipient's name, and a
-// complete Sender (individual or company; see payout.Sender.Validate). A
-// failed check is a CodeInvalidRequest *payout.Error whose Field names the
-// field. req.Description and req.CallbackURL are not sent: PayOS delivers
+// Before any request, Send checks what PayOS requires (see Validate): amount
+// in KES from 10.00 to 150,000.00, a Kenyan mobile number, the recipient's
+// name, and a complete Sender (individual or company; see
+// payout.Sender.Validate). A failed check is a CodeInvalidRequest
+// *payout.Error whose Field names the field. req.Description and req.CallbackURL are not sent: PayOS delivers
 // webhooks to the endpoints configured in its dashboard.
 //
 // The returned Payout is usually StatusPending ("RECEIVED"): accepted, not
@@ -41,14 +41,8 @@ const (
 // an error matching payout.ErrOutcomeUnknown only if the payout is still not
 // found; call Send again with the same Reference then.
 func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
-	body, intl, err := buildInitiate(c.merchantID, req)
+	body, intl, err := c.build(req) // the checks of Validate
 	if err != nil {
-		var pe *payout.Error
-		if errors.As(err, &pe) && pe.Reference == "" {
-			cp := *pe
-			cp.Reference = req.Reference
-			return nil, &cp
-		}
 		return nil, err
 	}
 	resp, err := c.do(ctx, httpx.Request{

@@ -30,8 +30,11 @@ func sandboxClient(t *testing.T, sb *payouttest.Sandbox, opts ...payout.Option) 
 }
 
 func sandboxRequest(ref, phone string, minor int64) payout.Request {
-	s := payout.NewIndividualSender("Jane Smith", "27821234567", payout.IdentityPassport, "A12345678", "1990-01-15")
-	s.PurposeOfFunds, s.SourceOfFunds, s.Relationship = "salary", "business income", "employer"
+	s, err := payout.NewIndividualSender("Jane Smith", "27821234567", payout.IdentityPassport, "A12345678", "1990-01-15",
+		payout.Funds{Purpose: "salary", Source: "business income", Relationship: "employer"})
+	if err != nil {
+		panic(err) // the sender above is complete
+	}
 	return payout.Request{Reference: ref, Amount: money.New(minor, money.KES),
 		Recipient: payout.Recipient{Name: "John Doe", Phone: phone}, Sender: s}
 }

@@ -110,6 +110,29 @@
 // Payouts settle after WithSandboxSettleDelay, or, by default, only when a
 // test calls Settle, SettleAs or SettleAll.
 //
+// # Control API
+//
+// Tests that cannot call the Sandbox's Go methods (a service in another
+// language, driven through the payout-sandbox command) inspect and drive it
+// over HTTP: ControlHandler serves a small JSON API under /_sandbox/, which
+// WithSandboxControl mounts on the Sandbox's own listeners (ControlURL), out
+// of reach of faults and rate limits. It lists payouts (GET
+// /_sandbox/payouts, filtered by provider and reference), shows one, settles
+// one now with its scripted or a chosen outcome (POST
+// /_sandbox/payouts/{provider}/{id}/settle), settles all, lists webhook
+// deliveries, and installs or removes a fault (PUT and DELETE
+// /_sandbox/fault: a kind, a status or wait, and which requests it strikes).
+// See ControlHandler for the routes and their JSON.
+//
+// # Provider-true Fakes
+//
+// NewFake's Fake checks only what every provider requires
+// (payout.Request.Validate). NewPalPlussFake and NewPayOSFake check what
+// the adapter's Send checks, with the adapter's own code (its
+// payout.Validator): KES 5, KES 200,000, KES 20.50 on PalPluss, or a PayOS
+// payout without a Sender, are refused as in production. WithRules takes any
+// payout.Validator, such as an adapter configured like yours.
+//
 // # Magic values
 //
 // The recipient and the amount of a payout choose how it ends, on both

@@ -43,8 +43,9 @@ func Failure(code payout.Code) error {
 }
 
 // Fake is an in-memory payout.Client for unit tests of code that sends
-// payouts. It validates requests as the adapters do (Request.Validate),
-// records every Send, keeps Send idempotent per Reference, returns scripted
+// payouts. It validates requests with the rules every provider shares
+// (payout.Request.Validate) or, made with NewPalPlussFake, NewPayOSFake or
+// WithRules, with one provider's full rules; it records every Send, keeps Send idempotent per Reference, returns scripted
 // outcomes per Reference or per phone number, and moves payouts to terminal
 // statuses on demand. Create one with NewFake. It is safe for concurrent
 // use.
@@ -57,17 +58,23 @@ type Fake struct {
 	refRules map[string]*Outcome
 	phRules  map[string]*Outcome
 	now      func() time.Time
+	rules    payout.Validator // nil: Request.Validate
 }
 
-// NewFake returns an empty Fake.
-func NewFake() *Fake {
-	return &Fake{
+// NewFake returns an empty Fake with the rules every provider shares, or
+// those of WithRules.
+func NewFake(opts ...FakeOption) *Fake {
+	f := &Fake{
 		byRef:    make(map[string]*payout.Payout),
 		byID:     make(map[string]*payout.Payout),
 		refRules: make(map[string]*Outcome),
 		phRules:  make(map[string]*Outcome),
 		now:      func() time.Time { return time.Now().UTC() },
 	}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
 }
 
 var _ payout.Client = (*Fake)(nil)
@@ -92,10 +99,11 @@ func (f *Fake) OnPhone(number string, o Outcome) error {
 	return nil
 }
 
-// Send validates req, records it, and then, in this order: returns the
-// payout an earlier Send created for the same Reference (or, when that
-// payout's amount differs, an error matching payout.ErrDuplicateReference,
-// as the adapters do); applies a scripted
+// Send records req, validates it (see Validate), and then, in this order:
+// returns the payout an earlier Send created for the same Reference (or,
+// when that payout's amount or recipient differs, an error matching
+// payout.ErrDuplicateReference: the Reference was reused for another
+// payout); applies a scripted
 // Outcome (by Reference first, then by phone); or accepts the payout as
 // StatusPending.
 func (f *Fake) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
@@ -105,18 +113,19 @@ func (f *Fake) Send(ctx context.Context, req payout.Request) (*payout.Payout, er
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests = append(f.requests, req)
-	if err := req.Validate(); err != nil {
+	if err := f.Validate(req); err != nil {
 		return nil, err
 	}
+	n, _ := phone.Parse(req.Recipient.Phone) // Validate checked it
 	if p, ok := f.byRef[req.Reference]; ok {
-		if p.Amount != req.Amount {
+		if p.Amount != req.Amount || p.Phone != n.International() {
 			return nil, &payout.Error{Code: payout.CodeDuplicateReference, Provider: FakeProvider, Reference: req.Reference,
-				Message: "this Reference belongs to an earlier payout of " + p.Amount.String()}
+				Message: "this Reference belongs to an earlier payout of " + p.Amount.String() + " to " + phone.Mask(p.Phone) +
+					": use a new Reference for a new payout"}
 		}
 		cp := *p
 		return &cp, nil
 	}
-	n, _ := phone.Parse(req.Recipient.Phone) // Validate checked it
 	o, ok := take(f.refRules, req.Reference)
 	if !ok {
 		o, _ = take(f.phRules, n.International())

@@ -38,6 +38,9 @@ func TestFakeSendIsIdempotentPerReference(t *testing.T) {
 	other.Amount = money.New(1000, money.KES)
 	_, err = f.Send(ctx, other)
 	assert.ErrorIs(t, err, payout.ErrDuplicateReference, "a Reference reused for another amount")
+	_, err = f.Send(ctx, request("R-1", "0722000000"))
+	assert.ErrorIs(t, err, payout.ErrDuplicateReference, "a Reference reused for another recipient is not the first payout")
+	assert.Len(t, f.Payouts(), 1)
 }
 
 func TestFakeValidates(t *testing.T) {

@@ -105,6 +105,7 @@ type Sandbox struct {
 
 	hooks *sandboxWebhooks
 	bg    sandboxGroup
+	ctl   sandboxControl
 
 	closeOnce sync.Once
 }
@@ -149,7 +150,7 @@ func StartSandbox(opts ...SandboxOption) (*Sandbox, error) {
 	}
 	log := cfg.logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.New(discardHandler{})
 	}
 	s := &Sandbox{cfg: cfg, log: log, limits: map[string]*sandboxLimiter{}}
 	s.bg.init()
@@ -163,8 +164,8 @@ func StartSandbox(opts ...SandboxOption) (*Sandbox, error) {
 		s.limits[SandboxPalPluss] = &sandboxLimiter{n: cfg.rateN, per: cfg.ratePer}
 		s.limits[SandboxPayOS] = &sandboxLimiter{n: cfg.rateN, per: cfg.ratePer}
 	}
-	pal := s.middleware(SandboxPalPluss, s.palpluss.routes())
-	pay := s.middleware(SandboxPayOS, s.payos.routes())
+	pal := s.withControl(s.middleware(SandboxPalPluss, s.palpluss.routes()))
+	pay := s.withControl(s.middleware(SandboxPayOS, s.payos.routes()))
 	if cfg.sharedAddr != "" {
 		both := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if strings.HasPrefix(r.URL.Path, "/api/") {
@@ -199,6 +200,16 @@ func StartSandbox(opts ...SandboxOption) (*Sandbox, error) {
 	s.log.Info("payouttest: sandbox started", "palpluss", s.palURL, "payos", s.payosURL)
 	return s, nil
 }
+
+// discardHandler drops every record without formatting it: a Sandbox
+// without a logger spends nothing on logging, and its timing under test is
+// the same whatever it would have logged.
+type discardHandler struct{}
+
+func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
+func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
+func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discardHandler) WithGroup(string) slog.Handler           { return d }
 
 // sandboxServe starts an HTTP/1.1 server for h on a new listener at addr.
 func sandboxServe(addr string, h http.Handler) (*httptest.Server, error) {

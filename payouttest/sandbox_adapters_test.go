@@ -40,7 +40,7 @@ func TestAdaptersSeeAccountStatesAndNeverSentOutcomes(t *testing.T) {
 		return payout.Request{Reference: ref, Amount: money.New(2000_00, money.KES),
 			Recipient: payout.Recipient{Name: "John Doe", Phone: phone},
 			Sender: &payout.Sender{FullName: "Jane Smith", PhoneNumber: "27821234567", Nationality: "ZAF",
-				Identity: string(payout.IdentityPassport), IdentityNumber: "A12345678", DateOfBirth: "1990-01-15",
+				Identity: payout.IdentityPassport, IdentityNumber: "A12345678", DateOfBirth: "1990-01-15",
 				PurposeOfFunds: "salary", SourceOfFunds: "business income", Relationship: "employer"}}
 	}
 

@@ -313,6 +313,8 @@ func (s *Sandbox) middleware(provider string, h http.Handler) http.Handler {
 		} else {
 			sandboxDrain(r)
 		}
+		s.log.Debug("payouttest: request", "provider", provider, "method", r.Method, "path", r.URL.Path,
+			"status", max(rec.status, http.StatusOK))
 
 		switch f.Kind {
 		case FaultKindResetAfterProcess:

@@ -412,7 +412,7 @@ func (s *Sandbox) advance(b sandboxBackend, rec *sandboxRecord, st sandboxStage,
 	rec.updatedAt = now
 	rec.history = append(rec.history, SandboxTransition{Status: st.status(), ProviderStatus: b.statusName(st), At: now})
 	events := b.enter(rec, st, now)
-	s.log.Debug("payouttest: payout status", "provider", b.ledger().name, "id", rec.id, "status", st.status())
+	s.log.Info("payouttest: payout status", "provider", b.ledger().name, "id", rec.id, "status", st.status())
 	return events
 }
 

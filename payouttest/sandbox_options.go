@@ -40,6 +40,8 @@ type sandboxConfig struct {
 
 	fault FaultFunc
 
+	control bool
+
 	errs []error
 }
 
@@ -217,8 +219,10 @@ func WithSandboxWebhookTimeout(d time.Duration) SandboxOption {
 	}
 }
 
-// WithSandboxLogger sends the Sandbox's log lines (requests, faults,
-// settlements, deliveries) to l. By default it logs nothing.
+// WithSandboxLogger sends the Sandbox's log lines to l: at Info, payouts
+// created, every status a payout enters (its settlement), webhook
+// deliveries, faults and control API actions; at Debug also every request
+// served (provider, method, path, status). By default it logs nothing.
 func WithSandboxLogger(l *slog.Logger) SandboxOption {
 	return func(c *sandboxConfig) { c.logger = l }
 }

@@ -6,8 +6,8 @@
 //
 // It prints the base URLs and credentials as environment variables
 // (PALPLUSS_BASE_URL, PALPLUSS_API_KEY, PAYOS_BASE_URL, PAYOS_MERCHANT_ID,
-// PAYOS_CLIENT_SECRET, PAYOS_WEBHOOK_SECRET), then serves until SIGINT or
-// SIGTERM, and shuts down cleanly. The credentials are the sandbox's own
+// PAYOS_CLIENT_SECRET, PAYOS_WEBHOOK_SECRET, SANDBOX_CONTROL_URL), then
+// serves until SIGINT or SIGTERM, and shuts down cleanly. The credentials are the sandbox's own
 // fakes: printing them is the point.
 //
 // By default both providers share one listener (-addr): PalPluss answers
@@ -21,6 +21,25 @@
 // 0700000003 stays processing, and KES 99,999 is refused for insufficient
 // funds. PalPluss webhooks go to each payout's callbackUrl; PayOS webhooks
 // to -payos-webhook-url, signed with -webhook-secret.
+//
+// # Control API
+//
+// Beside the providers' APIs, the same listener answers a JSON control API
+// under /_sandbox/ (SANDBOX_CONTROL_URL), so that a test in any language can
+// see and drive what the Sandbox does (see payouttest.Sandbox.ControlHandler
+// for every route):
+//
+//	GET    /_sandbox/payouts?provider=palpluss&reference=R  list payouts (JSON array)
+//	GET    /_sandbox/payouts/{provider}/{id}                one payout
+//	POST   /_sandbox/payouts/{provider}/{id}/settle         settle now; body {"outcome":"invalid_account"} optional
+//	POST   /_sandbox/settle-all                             settle every pending payout
+//	GET    /_sandbox/webhooks?provider=payos                webhook delivery attempts
+//	PUT    /_sandbox/fault                                  inject a fault, e.g. {"kind":"status","status":503,"path":"/b2c/payouts","times":1}
+//	DELETE /_sandbox/fault                                  remove it
+//
+// With -v, every request served, every payout created and every status it
+// enters (its settlement), every webhook delivery attempt, fault and control
+// action is logged to stderr, one line each.
 //
 // Flags:
 //
@@ -73,11 +92,27 @@ func main() {
 	}
 }
 
+// usage heads -h: what the tool is, then its flags.
+const usage = `payout-sandbox serves fake PalPluss and PayOS payout APIs on loopback, for
+testing a service in any language without real money or credentials. It
+prints the base URLs and credentials to point clients at, settles payouts on
+its own after -settle, delivers their webhooks, and answers a control API
+under /_sandbox/ (list and settle payouts, inject faults).
+
+Usage: payout-sandbox [flags]
+
+Flags:
+`
+
 // run parses args, starts the Sandbox, prints how to reach it on stdout and
 // serves until ctx is done.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("payout-sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address for both providers")
 	palAddr := fs.String("palpluss-addr", "", "listen address for PalPluss alone (with -payos-addr)")
 	payosAddr := fs.String("payos-addr", "", "listen address for PayOS alone (with -palpluss-addr)")
@@ -103,6 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	opts := []payouttest.SandboxOption{
+		payouttest.WithSandboxControl(),
 		payouttest.WithSandboxSettleDelay(*settle),
 		payouttest.WithPalPlussAPIKey(*palKey),
 		payouttest.WithPayOSCredentials(*merchant, *secret),
@@ -145,7 +181,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		opts = append(opts, payouttest.WithPalPlussSnakeCase())
 	}
 	if *verbose {
-		opts = append(opts, payouttest.WithSandboxLogger(slog.New(slog.NewTextHandler(stderr, nil))))
+		opts = append(opts, payouttest.WithSandboxLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
 
 	s, err := payouttest.StartSandbox(opts...)
@@ -161,6 +197,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		{"PAYOS_MERCHANT_ID", s.PayOSMerchantID()},
 		{"PAYOS_CLIENT_SECRET", s.PayOSClientSecret()},
 		{"PAYOS_WEBHOOK_SECRET", s.PayOSWebhookSecret()},
+		{"SANDBOX_CONTROL_URL", s.ControlURL()},
 	} {
 		fmt.Fprintf(stdout, "%s=%s\n", kv[0], kv[1])
 	}

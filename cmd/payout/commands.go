@@ -1,18 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/payoutkit/payout"
 	"github.com/payoutkit/payout/money"
 	"github.com/payoutkit/payout/palpluss"
-	"github.com/payoutkit/payout/payos"
 )
 
 // cmdGet prints the payout with the given provider transaction id.
@@ -111,6 +111,18 @@ func cmdList(a *app, args []string) error {
 	return a.printList(list)
 }
 
+// sendUsage is send's -h text.
+const sendUsage = `payout -provider palpluss|payos send -reference R -amount 500.00 -phone 0712345678
+       [-name N] [-description D] [-callback URL] [-sender-json FILE] [-yes]
+
+Sends one payout. Without -yes it is a dry run: the payout is checked
+against the provider's own rules (amount limits, whole shillings for
+PalPluss, the name and the sender's KYC record for PayOS) and printed with
+the base URL it would be sent to. Sending again with the same -reference is
+safe: the provider returns the payout the first send created, and the output
+says so ("existing": true with -json) when that payout was created more than
+2 seconds before the call.`
+
 // sendFlags are the flags of send.
 type sendFlags struct {
 	reference, amount, phone, name, description, callback, senderJSON string
@@ -132,11 +144,16 @@ func cmdSend(a *app, args []string) error {
 	if _, err := a.parseFlags(fs, args); err != nil {
 		return err
 	}
-	req, err := buildRequest(f, a.opts.provider)
+	req, err := buildRequest(f)
 	if err != nil {
 		return err
 	}
 	if err := a.connect(); err != nil {
+		return err
+	}
+	// The provider's own rules, exactly as Send applies them: a dry run
+	// that passes is a payout -yes sends. Errors name the flag (usageOf).
+	if err := a.client.Validate(req); err != nil {
 		return err
 	}
 	if !f.yes {
@@ -144,16 +161,33 @@ func cmdSend(a *app, args []string) error {
 	}
 	ctx, cancel := a.context()
 	defer cancel()
+	start := a.now()
 	p, err := a.client.Send(ctx, req)
 	if err != nil {
 		return err
 	}
-	return a.printPayout(p)
+	return a.printSent(p, existing(p, start, a.skew))
 }
 
-// buildRequest turns send's flags into a validated payout.Request. Its
-// errors are usage errors naming the flag at fault.
-func buildRequest(f sendFlags, provider string) (payout.Request, error) {
+// replaySkew is how much earlier than the call a returned payout's
+// CreatedAt must be for the call to count as having returned an existing
+// payout: the provider's clock and this machine's may disagree by this
+// much.
+const replaySkew = 2 * time.Second
+
+// existing reports whether Send, called at start, returned a payout the
+// provider had created before: an idempotent re-send of a Reference already
+// used. Neither provider says so in its answer, so this reads the payout's
+// CreatedAt; a payout created less than skew (replaySkew) before the call
+// is taken as new.
+func existing(p *payout.Payout, start time.Time, skew time.Duration) bool {
+	return !p.CreatedAt.IsZero() && p.CreatedAt.Before(start.Add(-skew))
+}
+
+// buildRequest turns send's flags into a payout.Request. Its errors are
+// usage errors naming the flag at fault; the provider's rules are checked
+// by the caller.
+func buildRequest(f sendFlags) (payout.Request, error) {
 	for _, r := range []struct{ name, value string }{{"-reference", f.reference}, {"-amount", f.amount}, {"-phone", f.phone}} {
 		if strings.TrimSpace(r.value) == "" {
 			return payout.Request{}, usagef("send: %s is required", r.name)
@@ -171,34 +205,11 @@ func buildRequest(f sendFlags, provider string) (payout.Request, error) {
 		CallbackURL: f.callback,
 	}
 	if f.senderJSON != "" {
-		s, err := readSender(f.senderJSON)
+		s, _, err := readSender(f.senderJSON)
 		if err != nil {
 			return payout.Request{}, usagef("-sender-json: %v", err)
 		}
 		req.Sender = s
-	}
-	if err := req.Validate(); err != nil {
-		var pe *payout.Error
-		if errors.As(err, &pe) {
-			return payout.Request{}, usagef("%s: %s", flagFor(pe.Field), oneLine(err))
-		}
-		return payout.Request{}, err
-	}
-	switch provider {
-	case palpluss.ProviderName:
-		if amount.Minor%100 != 0 {
-			return payout.Request{}, usagef("-amount: PalPluss pays whole shillings only, got %s", amount)
-		}
-		if amount.Minor < palpluss.MinAmountKES*100 {
-			return payout.Request{}, usagef("-amount: PalPluss pays at least KES %d, got %s", palpluss.MinAmountKES, amount)
-		}
-	case payos.ProviderName:
-		if strings.TrimSpace(f.name) == "" {
-			return payout.Request{}, usagef("-name: PayOS requires the recipient's name")
-		}
-		if req.Sender == nil {
-			return payout.Request{}, usagef("-sender-json: PayOS requires the sender's KYC record")
-		}
 	}
 	return req, nil
 }
@@ -206,17 +217,17 @@ func buildRequest(f sendFlags, provider string) (payout.Request, error) {
 // readSender reads a payout.Sender from a JSON file whose member names are
 // the Sender's fields in camelCase (fullName, phoneNumber, ...). Unknown
 // members are refused, to catch misspellings.
-func readSender(path string) (*payout.Sender, error) {
-	f, err := os.Open(path)
+// It returns the file's bytes too, which bind a batch's state file.
+func readSender(path string) (*payout.Sender, []byte, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var s payout.Sender
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return &s, nil
+	return &s, data, nil
 }

@@ -29,6 +29,9 @@ type payoutJSON struct {
 	FailureMessage string        `json:"failureMessage,omitempty"`
 	CreatedAt      *time.Time    `json:"createdAt,omitempty"`
 	UpdatedAt      *time.Time    `json:"updatedAt,omitempty"`
+	// Existing is set by send: the provider returned the payout this
+	// Reference already had, and made none.
+	Existing bool `json:"existing,omitempty"`
 }
 
 // toJSON converts p to its -json form.
@@ -122,6 +125,25 @@ func (a *app) printPayout(p *payout.Payout) error {
 	})
 }
 
+// printSent prints what send -yes got back; existing marks a payout the
+// provider had made before this call (an idempotent re-send).
+func (a *app) printSent(p *payout.Payout, existing bool) error {
+	if a.opts.json {
+		out := toJSON(p)
+		out.Existing = existing
+		return writeJSON(a.stdout, out)
+	}
+	if err := a.printPayout(p); err != nil {
+		return err
+	}
+	if !existing {
+		return nil
+	}
+	_, err := fmt.Fprintf(a.stdout, "Note: this reference already had a payout (created %s): the provider returned it and paid nothing new.\n",
+		timeText(p.CreatedAt))
+	return err
+}
+
 // printList prints payouts: one JSON object per line, or a table.
 func (a *app) printList(list []*payout.Payout) error {
 	if a.opts.json {
@@ -184,6 +206,7 @@ func (a *app) printBalance(b *palpluss.ServiceBalance) error {
 type dryRunJSON struct {
 	DryRun      bool          `json:"dryRun"`
 	Provider    string        `json:"provider"`
+	BaseURL     string        `json:"baseUrl"`
 	Reference   string        `json:"reference"`
 	Amount      *money.Amount `json:"amount"`
 	Phone       string        `json:"phone"`
@@ -200,18 +223,19 @@ func (a *app) printDryRun(req payout.Request) error {
 		sender = req.Sender.FullName + " (" + req.Sender.Kind().String() + ")"
 	}
 	if a.opts.json {
-		return writeJSON(a.stdout, dryRunJSON{DryRun: true, Provider: a.opts.provider, Reference: req.Reference,
+		return writeJSON(a.stdout, dryRunJSON{DryRun: true, Provider: a.opts.provider, BaseURL: a.baseURL, Reference: req.Reference,
 			Amount: amountPtr(req.Amount), Phone: req.Recipient.Phone, Name: req.Recipient.Name,
 			Description: req.Description, CallbackURL: req.CallbackURL, Sender: sender})
 	}
 	fmt.Fprintln(a.stdout, "DRY RUN: nothing sent. Add -yes to send this payout (real money moves):")
 	if err := writeKV(a.stdout, []kv{
-		{"Provider", a.opts.provider}, {"Reference", req.Reference}, {"Amount", req.Amount.String()},
+		{"Provider", a.opts.provider}, {"Base URL", a.baseURL}, {"Reference", req.Reference}, {"Amount", req.Amount.String()},
 		{"Phone", req.Recipient.Phone}, {"Name", req.Recipient.Name}, {"Description", req.Description},
 		{"Callback", req.CallbackURL}, {"Sender", sender},
 	}); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(a.stdout, "The request passed local checks; the provider may still refuse it.")
+	_, err := fmt.Fprintln(a.stdout, "It passed every check the SDK makes for "+a.opts.provider+
+		" before sending; the provider may still refuse it (funds, the recipient's account).")
 	return err
 }

@@ -3,13 +3,17 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/payoutkit/payout"
 	"github.com/payoutkit/payout/money"
@@ -43,7 +47,7 @@ type result struct {
 func runCmd(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(args, &out, &errOut, func(k string) string { return env[k] })
+	code := run(context.Background(), args, &out, &errOut, func(k string) string { return env[k] })
 	return result{code, out.String(), errOut.String()}
 }
 
@@ -161,7 +165,7 @@ func TestGetFindHumanAndJSON(t *testing.T) {
 			assert.Equal(t, money.New(75000, money.KES), typed.Amount)
 
 			r = runCmd(t, env, "-provider", provider, "find", "NO-SUCH-REF")
-			assert.Equal(t, 1, r.code)
+			assert.Equal(t, exitNotFound, r.code)
 			assert.Contains(t, r.stderr, "not found")
 		})
 	}
@@ -242,7 +246,9 @@ func TestUsageErrorsNameTheFlag(t *testing.T) {
 			r := runCmd(t, env, tc.args...)
 			assert.Equal(t, 2, r.code, "stdout %q stderr %q", r.stdout, r.stderr)
 			assert.Contains(t, r.stderr, tc.want)
-			assert.Contains(t, r.stderr, "usage:")
+			assert.NotContains(t, r.stderr, "usage:", "one line, not the whole usage")
+			assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %q", r.stderr)
+			assert.Regexp(t, `\(see payout( \w+)? -h\)\n$`, r.stderr)
 		})
 	}
 
@@ -283,7 +289,7 @@ func TestOutcomeUnknownHint(t *testing.T) {
 	})
 	r := runCmd(t, env, "-provider", "palpluss", "-retries", "0", "send", "-yes",
 		"-reference", "OU-1", "-amount", "500", "-phone", "0712345678")
-	assert.Equal(t, 1, r.code, r.stdout)
+	assert.Equal(t, exitUnknown, r.code, "never the not-paid status: %s", r.stdout)
 	assert.Contains(t, r.stderr, "outcome unknown")
 	assert.Contains(t, r.stderr, "the payout may exist: run `payout -provider palpluss find OU-1` or send again with the same -reference")
 	assert.Equal(t, 1, strings.Count(strings.TrimSpace(strings.SplitN(r.stderr, "\nhint:", 2)[0]), "\n")+1, "the error is one line")
@@ -302,4 +308,115 @@ func TestOutcomeHintFormatting(t *testing.T) {
 	assert.Contains(t, outcomeHint(payout.ErrOutcomeUnknown, ""), "find <reference>")
 	assert.Empty(t, outcomeHint(errors.New("boom"), "palpluss"))
 	assert.Empty(t, outcomeHint(&payout.Error{Code: payout.CodeNetwork}, "palpluss"))
+}
+
+func TestSendDryRunTellsTheTruth(t *testing.T) {
+	sb, env := newSandbox(t)
+	sender := senderFile(t)
+	for _, tc := range []struct {
+		provider, amount, want string
+	}{
+		{"payos", "5", "-amount: "},
+		{"payos", "200000", "-amount: "},
+		{"palpluss", "200000", "-amount: "},
+		{"palpluss", "20.50", "-amount: "},
+	} {
+		args := []string{"-provider", tc.provider, "send", "-reference", "T-1", "-amount", tc.amount, "-phone", "0712345678", "-name", "Jane"}
+		if tc.provider == "payos" {
+			args = append(args, "-sender-json", sender)
+		}
+		r := runCmd(t, env, args...)
+		assert.Equal(t, exitUsage, r.code, "%s KES %s must fail the dry run as -yes would: %s", tc.provider, tc.amount, r.stdout)
+		assert.Contains(t, r.stderr, tc.want)
+		assert.NotContains(t, r.stdout, "passed")
+	}
+	r := runCmd(t, env, "-provider", "payos", "send", "-reference", "T-1", "-amount", "500", "-phone", "0712345678", "-sender-json", sender)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "-name: ", "PayOS requires the recipient's name")
+
+	r = runCmd(t, env, "-provider", "payos", "send", "-reference", "T-1", "-amount", "500", "-phone", "0712345678", "-name", "Jane", "-sender-json", sender)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Regexp(t, `(?m)^Base URL:\s+`+sb.PayOSURL()+`$`, r.stdout, "the dry run shows where it would send")
+	r = runCmd(t, env, "-provider", "palpluss", "-json", "send", "-reference", "T-1", "-amount", "500", "-phone", "0712345678")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, sb.PalPlussURL(), decodeLines(t, r.stdout)[0]["baseUrl"])
+}
+
+func TestSendSaysItReturnedAnExistingPayout(t *testing.T) {
+	sb, env := newSandbox(t)
+	args := []string{"-provider", "palpluss", "send", "-yes", "-reference", "E-1", "-amount", "500", "-phone", "0712345678"}
+	const skew = 50 * time.Millisecond
+	r := runAppWith(t, context.Background(), env, skew, args...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.NotContains(t, r.stdout, "already had a payout", "the first send made it")
+	time.Sleep(2 * skew)
+	r = runAppWith(t, context.Background(), env, skew, args...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Note: this reference already had a payout (created ")
+	r = runAppWith(t, context.Background(), env, skew, append([]string{"-json"}, args...)...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, true, decodeLines(t, r.stdout)[0]["existing"])
+	assert.Equal(t, 1, sb.CreatedCount(payouttest.SandboxPalPluss, "E-1"))
+}
+
+func TestCommandHelpShowsItsOwnFlags(t *testing.T) {
+	r := runCmd(t, nil, "send", "-h")
+	assert.Equal(t, exitOK, r.code)
+	assert.Empty(t, r.stderr)
+	assert.Contains(t, r.stdout, "usage: payout -provider palpluss|payos send")
+	for _, f := range []string{"-reference", "-amount", "-phone", "-sender-json", "-yes"} {
+		assert.Regexp(t, `(?m)^  `+f+`( string)?$`, r.stdout, "send -h lists %s", f)
+	}
+	assert.NotContains(t, r.stdout, "-limit", "not list's flags")
+	assert.NotContains(t, r.stdout, "-provider string", "global flags are on payout -h")
+
+	r = runCmd(t, nil, "-h")
+	assert.Equal(t, exitOK, r.code)
+	assert.Contains(t, r.stdout, "3  outcome unknown")
+	assert.Contains(t, r.stdout, "4  not found")
+}
+
+func TestVersion(t *testing.T) {
+	r := runCmd(t, nil, "version")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Regexp(t, `^payout `+regexp.QuoteMeta(payout.Version)+` \(go[^)]*\)\n$`, r.stdout)
+	r = runCmd(t, nil, "-json", "version")
+	require.Equal(t, exitOK, r.code)
+	assert.Equal(t, payout.Version, decodeLines(t, r.stdout)[0]["version"])
+}
+
+func TestJSONErrors(t *testing.T) {
+	_, env := newSandbox(t)
+	r := runCmd(t, env, "-json", "-provider", "palpluss", "refund")
+	assert.Equal(t, exitUsage, r.code)
+	e := decodeLines(t, r.stderr)
+	require.Len(t, e, 1)
+	assert.Equal(t, map[string]any{"code": "usage", "message": `unknown command "refund"`, "exit": 2.0}, e[0]["error"])
+
+	r = runCmd(t, env, "-json", "-provider", "palpluss", "find", "NOPE")
+	assert.Equal(t, exitNotFound, r.code)
+	e = decodeLines(t, r.stderr)
+	require.Len(t, e, 1)
+	got := e[0]["error"].(map[string]any)
+	assert.Equal(t, "not_found", got["code"])
+	assert.Equal(t, 4.0, got["exit"])
+	assert.Equal(t, "palpluss", got["provider"])
+	assert.Empty(t, r.stdout)
+}
+
+func TestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{&payout.Error{Code: payout.CodeOutcomeUnknown}, exitUnknown},
+		{fmt.Errorf("wrapped: %w", &payout.Error{Code: payout.CodeOutcomeUnknown}), exitUnknown},
+		{&payout.Error{Code: payout.CodeNotFound}, exitNotFound},
+		{&payout.Error{Code: payout.CodeInsufficientFunds}, exitFailed},
+		{&payout.Error{Code: payout.CodeNetwork}, exitFailed},
+		{context.DeadlineExceeded, exitUnknown},
+		{errors.New("boom"), exitFailed},
+	} {
+		assert.Equal(t, tc.want, exitCode(tc.err), "%v", tc.err)
+	}
 }

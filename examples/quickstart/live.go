@@ -68,7 +68,7 @@ func runLive(ctx context.Context, out io.Writer) error {
 				path = append(path, s)
 			}
 		}
-		rows = append(rows, row{req.Reference, c.name, req.Amount.String(), strings.Join(path, " -> "), p.Fee.String(), p.Receipt})
+		rows = append(rows, payoutRow(req, c.name, strings.Join(path, " -> "), p))
 	}
 	printTable(out, rows)
 	return nil
@@ -78,6 +78,6 @@ func runLive(ctx context.Context, out io.Writer) error {
 func liveSender() *payout.Sender {
 	env := func(k string) string { return os.Getenv("QUICKSTART_SENDER_" + k) }
 	return &payout.Sender{FullName: env("NAME"), PhoneNumber: env("PHONE"), Nationality: env("NATIONALITY"),
-		Identity: env("IDENTITY"), IdentityNumber: env("IDENTITY_NUMBER"), DateOfBirth: env("DATE_OF_BIRTH"),
+		Identity: payout.Identity(env("IDENTITY")), IdentityNumber: env("IDENTITY_NUMBER"), DateOfBirth: env("DATE_OF_BIRTH"),
 		PurposeOfFunds: env("PURPOSE"), SourceOfFunds: env("SOURCE"), Relationship: env("RELATIONSHIP")}
 }

@@ -19,6 +19,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/payoutkit/payout"
 )
 
 func main() {
@@ -43,14 +45,32 @@ func live() bool {
 
 // row is one line of the final table.
 type row struct {
-	reference, provider, amount, path, fee, receipt string
+	reference, provider, amount, path, fee, receipt, failure string
+}
+
+// payoutRow is the table's line for the payout p sent as req through
+// provider, after the statuses in path. A receipt proves a payment and a
+// failure code explains a refusal: each has its own column, "-" when
+// absent.
+func payoutRow(req payout.Request, provider, path string, p *payout.Payout) row {
+	dash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	fee := ""
+	if !p.Fee.IsZero() {
+		fee = p.Fee.String()
+	}
+	return row{req.Reference, provider, req.Amount.String(), path, dash(fee), dash(p.Receipt), dash(p.FailureCode)}
 }
 
 func printTable(w io.Writer, rows []row) {
 	tw := newTable(w)
-	fmt.Fprintln(tw, "REFERENCE\tPROVIDER\tAMOUNT\tSTATUS PATH\tFEE\tRECEIPT")
+	fmt.Fprintln(tw, "REFERENCE\tPROVIDER\tAMOUNT\tSTATUS PATH\tFEE\tRECEIPT\tFAILURE")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.reference, r.provider, r.amount, r.path, r.fee, r.receipt)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.reference, r.provider, r.amount, r.path, r.fee, r.receipt, r.failure)
 	}
 	tw.Flush()
 }

@@ -119,8 +119,11 @@ func runSandbox(ctx context.Context, out io.Writer) error {
 	}
 	mux.Handle("/webhooks/payos", payosHooks)
 
-	sender := payout.NewCompanySender("Acme Payroll Ltd", "254709000000", "CPR/2015/123456", "2015-03-20")
-	sender.PurposeOfFunds, sender.SourceOfFunds, sender.Relationship = "salary", "business revenue", "employer"
+	sender, err := payout.NewCompanySender("Acme Payroll Ltd", "254709000000", "CPR/2015/123456", "2015-03-20",
+		payout.Funds{Purpose: "salary", Source: "business revenue", Relationship: "employer"})
+	if err != nil {
+		return err
+	}
 
 	type job struct {
 		client   payout.Client
@@ -196,15 +199,7 @@ func runSandbox(ctx context.Context, out io.Writer) error {
 		for i, s := range path {
 			names[i] = strings.ToUpper(string(s))
 		}
-		fee := "-"
-		if !p.Fee.IsZero() {
-			fee = p.Fee.String()
-		}
-		receipt := p.Receipt
-		if receipt == "" {
-			receipt = p.FailureCode
-		}
-		rows = append(rows, row{j.req.Reference, j.provider, j.req.Amount.String(), strings.Join(names, " -> "), fee, receipt})
+		rows = append(rows, payoutRow(j.req, j.provider, strings.Join(names, " -> "), p))
 	}
 	printTable(out, rows)
 	return nil

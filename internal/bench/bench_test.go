@@ -130,8 +130,11 @@ func palRequest() payout.Request {
 }
 
 func payosRequest() payout.Request {
-	s := payout.NewIndividualSender("Jane Smith", "27821234567", payout.IdentityPassport, "A12345678", "1990-01-15")
-	s.PurposeOfFunds, s.SourceOfFunds, s.Relationship = "salary", "business income", "employer"
+	s, err := payout.NewIndividualSender("Jane Smith", "27821234567", payout.IdentityPassport, "A12345678", "1990-01-15",
+		payout.Funds{Purpose: "salary", Source: "business income", Relationship: "employer"})
+	if err != nil {
+		panic(err) // the sender above is complete
+	}
 	return payout.Request{Reference: reference, Amount: money.New(2000, money.KES),
 		Recipient: payout.Recipient{Name: "John Doe", Phone: "0712345678"}, Sender: s}
 }

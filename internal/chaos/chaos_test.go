@@ -119,9 +119,12 @@ type planned struct {
 // the insufficient-funds amount, every 100th below the minimum.
 func plan(provider string, seed uint64, n int) []planned {
 	rng := rand.New(rand.NewPCG(seed, uint64(len(provider))))
-	sender := payout.NewCompanySender("Chaos Payroll Ltd", "254711000000", "PVT-2019/123456", "2019-03-01")
+	sender, err := payout.NewCompanySender("Chaos Payroll Ltd", "254711000000", "PVT-2019/123456", "2019-03-01",
+		payout.Funds{Purpose: "salary", Source: "business income", Relationship: "employer"})
+	if err != nil {
+		panic(err) // the sender above is complete
+	}
 	sender.Nationality = "KEN"
-	sender.PurposeOfFunds, sender.SourceOfFunds, sender.Relationship = "salary", "business income", "employer"
 	out := make([]planned, n)
 	for i := range out {
 		digits := fmt.Sprintf("7%d%07d", 1+rng.IntN(2), rng.IntN(10_000_000)) // 071x / 072x: Safaricom

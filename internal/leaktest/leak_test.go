@@ -144,8 +144,9 @@ func TestNothingSecretLeaks(t *testing.T) {
 			Recipient: payout.Recipient{Name: "Wanjiru Kamau", Phone: ph}, Description: "leak test", CallbackURL: cb}
 	}
 	posReq := func(ref, ph string, kes int64) payout.Request {
-		s := payout.NewIndividualSender("Jane Smith", senderPhone, payout.IdentityPassport, "A12345678", "1990-01-15")
-		s.PurposeOfFunds, s.SourceOfFunds, s.Relationship = "salary", "business income", "employer"
+		s, err := payout.NewIndividualSender("Jane Smith", senderPhone, payout.IdentityPassport, "A12345678", "1990-01-15",
+			payout.Funds{Purpose: "salary", Source: "business income", Relationship: "employer"})
+		require.NoError(t, err)
 		return payout.Request{Reference: ref, Amount: money.New(kes*100, money.KES),
 			Recipient: payout.Recipient{Name: "John Doe", Phone: ph}, Sender: s}
 	}
