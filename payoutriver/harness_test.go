@@ -278,7 +278,7 @@ func request(i int, batch string) (payout.Request, string) {
 	}
 	if provider == "payos" {
 		req.Sender = &payout.Sender{FullName: "Acme Payroll", PhoneNumber: "27821234567", Nationality: "ZAF",
-			Identity: string(payout.IdentityPassport), IdentityNumber: "A12345678", DateOfBirth: "1990-01-15",
+			Identity: payout.IdentityPassport, IdentityNumber: "A12345678", DateOfBirth: "1990-01-15",
 			PurposeOfFunds: "salary", SourceOfFunds: "business income", Relationship: "employer"}
 	}
 	return req, provider

@@ -45,7 +45,7 @@ type line struct {
 // sender is the KYC record PayOS requires of the payer, here the
 // employer.
 var sender = &payout.Sender{FullName: "Acme Payroll Ltd", PhoneNumber: "254711000000", Nationality: "KEN",
-	Identity: string(payout.IdentityCompanyRegistration), IdentityNumber: "CPR/2015/123456", DateOfBirth: "2015-03-20",
+	Identity: payout.IdentityCompanyRegistration, IdentityNumber: "CPR/2015/123456", DateOfBirth: "2015-03-20",
 	PurposeOfFunds: "salary", SourceOfFunds: "business income", Relationship: "employer"}
 
 // parseCSV reads the payroll: header, then reference, provider, phone,
