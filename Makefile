@@ -10,7 +10,7 @@ PKGS          := $(addsuffix /...,$(MODULES))
 # TESTDB runs a command beside a throwaway PostgreSQL (PAYOUT_TEST_DATABASE_URL).
 TESTDB        ?= scripts/testdb
 
-.PHONY: all test vet lint fmt bench bench-all fuzz cover chaos proof tidy download
+.PHONY: all test vet lint fmt bench bench-all bench-pgstore fuzz cover chaos proof tidy download
 
 all: lint test
 
@@ -72,3 +72,7 @@ tidy:
 ## download: fetch and verify every module's dependencies (CI runs this first)
 download:
 	@set -e; for m in $(MODULES); do echo "download $$m"; (cd $$m && GOWORK=off $(GO) mod download && GOWORK=off $(GO) mod verify); done
+
+## bench-pgstore: the pgstore benchmarks (Store, Limiter, a bare round trip) on a throwaway loopback PostgreSQL
+bench-pgstore:
+	$(TESTDB) $(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./pgstore/

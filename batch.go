@@ -20,10 +20,12 @@ type BatchOptions struct {
 	RateLimit int
 	// RatePer is the window of RateLimit.
 	RatePer time.Duration
-	// Limiter, when set, paces the batch instead of RateLimit: give it the
-	// Limiter the client uses (WithLimiter), or one shared by replicas, so
-	// that the batch and everything else sent to the account share one
-	// pace. A Send the Limiter refuses is not started. Setting both
+	// Limiter, when set, paces the batch instead of RateLimit, so that the
+	// batch shares one pace with other work on the same account (another
+	// process's, through a shared pgstore.NewLimiter). Each Send waits for
+	// one slot first; a Send the Limiter refuses is not started. A client
+	// built with WithLimiter(l) already waits on l for every attempt: give
+	// its SendAll no Limiter, or each Send takes two slots. Setting both
 	// Limiter and RateLimit is an error for every request.
 	Limiter Limiter
 	// OnProgress, when set, is called after each request finishes or is

@@ -66,8 +66,9 @@ func TestPayOSTokenCallsGoThroughTheLimiter(t *testing.T) {
 	l := &pathLimiter{}
 	c, err := payos.New(sb.PayOSMerchantID(), sb.PayOSClientSecret(), limitedOptions(sb.PayOSURL(), l)...)
 	require.NoError(t, err)
-	s := payout.NewIndividualSender("Jane Smith", "27821234567", payout.IdentityPassport, "A12345678", "1990-01-15")
-	s.PurposeOfFunds, s.SourceOfFunds, s.Relationship = "salary", "business income", "employer"
+	s, err := payout.NewIndividualSender("Jane Smith", "27821234567", payout.IdentityPassport, "A12345678", "1990-01-15",
+		payout.Funds{Purpose: "salary", Source: "business income", Relationship: "employer"})
+	require.NoError(t, err)
 	_, err = c.Send(context.Background(), payout.Request{Reference: "LIM-1", Amount: money.New(500_00, money.KES),
 		Recipient: payout.Recipient{Name: "John Doe", Phone: "0712345678"}, Sender: s})
 	require.NoError(t, err)

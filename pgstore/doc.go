@@ -26,6 +26,23 @@
 // Ledger take the same Options; give them the same ones. Names are always
 // quoted (pgx.Identifier), so a schema may hold any character but NUL.
 //
+// # When the database is unreachable
+//
+// Store's methods return errors: the webhook.Handler answers 503 and the
+// provider delivers again later, so nothing is lost and nothing is handled
+// twice. Limiter fails closed: Wait returns an error matching
+// ErrLimiterUnavailable within QueryTimeout, and the client sends nothing
+// and reports the request as never sent (payout.ErrNetwork, never
+// payout.ErrOutcomeUnknown), to be sent again later with the same
+// Reference. Sending without the shared pace would let every replica spend
+// the whole limit.
+//
+// # Expired rows
+//
+// Expired webhook rows already count as free, so they never change an
+// answer; Store.Purge deletes them in short batches. Run it from time to
+// time (hourly is plenty) on one replica or all of them.
+//
 // # Clocks
 //
 // Every expiry, lease and rate-limit slot is computed by the database's

@@ -79,15 +79,43 @@ func NewLimiter(pool *pgxpool.Pool, key string, n int, per time.Duration, opts .
 	}
 	l := &Limiter{pool: pool, table: cfg.table("rate_limits"), key: key}
 	if n > 0 {
-		l.interval = (per + per/slack) / time.Duration(n)
+		// Slots are booked in microseconds: a pace finer than that is one
+		// slot a microsecond, never unpaced.
+		l.interval = max((per+per/slack)/time.Duration(n), time.Microsecond)
 	}
 	return l, nil
 }
 
 // Wait implements payout.Limiter: it books the key's next slot (no earlier
 // than now and than the end of the pause, by the database clock), then
-// sleeps until it starts, or until ctx ends.
+// sleeps until it starts, or until ctx ends. A caller that slept checks
+// once more that no pause began meanwhile (another replica got a 429);
+// if one did, it books again, behind the pause.
 func (l *Limiter) Wait(ctx context.Context) error {
+	for {
+		wait, err := l.book(ctx)
+		if err != nil {
+			return err
+		}
+		if wait <= 0 {
+			return ctx.Err()
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		paused, err := l.pausedNow(ctx)
+		if err != nil || !paused {
+			return err
+		}
+	}
+}
+
+// book reserves the key's next slot and returns how long until it starts.
+func (l *Limiter) book(ctx context.Context) (time.Duration, error) {
 	qctx, cancel := context.WithTimeout(ctx, QueryTimeout)
 	defer cancel()
 	// The slot is the latest of the next free slot, the end of the pause
@@ -104,22 +132,31 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		RETURNING floor(extract(epoch FROM (r.next_at - $2 * interval '1 microsecond' - clock_timestamp())) * 1000000)::bigint`,
 		l.key, l.interval.Microseconds()).Scan(&waitMicros)
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fmt.Errorf("%w: %q: %w", ErrLimiterUnavailable, l.key, err)
+		return 0, l.unavailable(ctx, err)
 	}
-	if waitMicros <= 0 {
+	return time.Duration(waitMicros) * time.Microsecond, nil
+}
+
+// pausedNow reports whether the key's pause holds at this instant, by the
+// database clock.
+func (l *Limiter) pausedNow(ctx context.Context) (bool, error) {
+	qctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	var paused bool
+	err := l.pool.QueryRow(qctx, `SELECT paused_until > clock_timestamp() FROM `+l.table+` WHERE key = $1`, l.key).Scan(&paused)
+	if err != nil {
+		return false, l.unavailable(ctx, err)
+	}
+	return paused, nil
+}
+
+// unavailable is the error of a statement that failed: the context's own
+// error when it ended, ErrLimiterUnavailable otherwise.
+func (l *Limiter) unavailable(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	t := time.NewTimer(time.Duration(waitMicros) * time.Microsecond)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return fmt.Errorf("%w: %q: %w", ErrLimiterUnavailable, l.key, err)
 }
 
 // PauseUntil implements payout.Limiter: no process using the key starts a
@@ -142,10 +179,7 @@ func (l *Limiter) PauseUntil(ctx context.Context, t time.Time) error {
 			updated_at   = now()`,
 		l.key, d.Microseconds())
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fmt.Errorf("%w: %q: %w", ErrLimiterUnavailable, l.key, err)
+		return l.unavailable(ctx, err)
 	}
 	return nil
 }

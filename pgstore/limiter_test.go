@@ -156,3 +156,24 @@ func TestLimiterRefusesBadArguments(t *testing.T) {
 	_, err = pgstore.NewLimiter(pool, "k", 1, time.Second, pgstore.WithTablePrefix("no spaces"))
 	assert.ErrorContains(t, err, "WithTablePrefix")
 }
+
+// TestLimiterPauseHoldsCallersAlreadyQueued: a replica that booked its
+// slot before another replica was told to pause does not spend the slot
+// during the pause.
+func TestLimiterPauseHoldsCallersAlreadyQueued(t *testing.T) {
+	db := pgstoretest.New(t)
+	a := newLimiter(t, db, "palpluss:q", 5, time.Second) // a slot every 204ms
+	b := newLimiter(t, db, "palpluss:q", 5, time.Second)
+	ctx := context.Background()
+	require.NoError(t, a.Wait(ctx))
+	done := make(chan time.Time, 1)
+	go func() {
+		assert.NoError(t, b.Wait(ctx)) // books the next slot, ~204ms away
+		done <- time.Now()
+	}()
+	time.Sleep(50 * time.Millisecond)
+	pause := time.Now().Add(600 * time.Millisecond)
+	require.NoError(t, a.PauseUntil(ctx, pause))
+	got := <-done
+	assert.False(t, got.Before(pause.Add(-50*time.Millisecond)), "the queued replica went %v before the pause ended", pause.Sub(got))
+}

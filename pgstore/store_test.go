@@ -2,6 +2,8 @@ package pgstore_test
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,4 +110,47 @@ func TestStoreRefusesBadArguments(t *testing.T) {
 
 func tableName(db *pgstoretest.DB, name string) string {
 	return `"` + db.Schema + `"."` + pgstore.DefaultTablePrefix + name + `"`
+}
+
+// TestStoreClaimIsExclusiveUnderChurn: eight replicas on separate pools
+// hammer one key, each releasing it right after acquiring it, so that
+// Claims race with Releases that delete the row and Claims that insert it
+// again. No Claim fails, and no two replicas ever hold the key at once.
+func TestStoreClaimIsExclusiveUnderChurn(t *testing.T) {
+	db := pgstoretest.New(t)
+	const replicas, rounds = 8, 60
+	var holder atomic.Int32
+	var acquired atomic.Int32
+	var wg sync.WaitGroup
+	for i := 1; i <= replicas; i++ {
+		s := newStore(t, db)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := context.Background()
+			for range rounds {
+				l, r, err := s.Claim(ctx, "churn", time.Minute)
+				if !assert.NoError(t, err) {
+					return
+				}
+				if r != webhook.ClaimAcquired {
+					assert.Equal(t, webhook.ClaimInProgress, r, "nobody completes the key")
+					continue
+				}
+				acquired.Add(1)
+				if !holder.CompareAndSwap(0, int32(i)) {
+					t.Errorf("replica %d acquired the key while replica %d held it", i, holder.Load())
+					return
+				}
+				time.Sleep(time.Millisecond)
+				holder.Store(0)
+				if !assert.NoError(t, s.Release(ctx, l)) {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Greater(t, acquired.Load(), int32(replicas), "the key changed hands many times")
+	t.Logf("acquisitions: %d of %d Claims", acquired.Load(), replicas*rounds)
 }

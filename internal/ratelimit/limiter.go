@@ -38,20 +38,34 @@ func NewLimiter(n int, per time.Duration) *Limiter {
 	return l
 }
 
-// Wait blocks until the caller may send, or ctx ends.
+// Wait blocks until the caller may send, or ctx ends. A pause that begins
+// while the caller sleeps towards its slot sends it back to the queue
+// behind the pause: slots booked before a provider said "stop" are not
+// spent during the stop.
 func (l *Limiter) Wait(ctx context.Context) error {
-	d := l.reserve()
-	if d <= 0 {
-		return ctx.Err()
+	for {
+		d := l.reserve()
+		if d <= 0 {
+			return ctx.Err()
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		if !l.pausedNow() {
+			return nil
+		}
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+}
+
+// pausedNow reports whether a pause holds at this instant.
+func (l *Limiter) pausedNow() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.paused.After(l.now())
 }
 
 // reserve books the next slot and returns how long to wait for it.

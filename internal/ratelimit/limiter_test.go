@@ -81,3 +81,21 @@ func TestLimiterWaitStopsOnCancel(t *testing.T) {
 	cancel()
 	assert.ErrorIs(t, l.Wait(ctx), context.Canceled)
 }
+
+// TestLimiterPauseHoldsCallersAlreadyQueued: a caller that booked its slot
+// before the provider asked for a pause does not spend it during the pause.
+func TestLimiterPauseHoldsCallersAlreadyQueued(t *testing.T) {
+	l := NewLimiter(10, time.Second) // a slot every 102ms
+	ctx := context.Background()
+	require.NoError(t, l.Wait(ctx))
+	done := make(chan time.Time, 1)
+	go func() {
+		_ = l.Wait(ctx) // books the next slot, ~102ms away
+		done <- time.Now()
+	}()
+	time.Sleep(20 * time.Millisecond)
+	pause := time.Now().Add(400 * time.Millisecond)
+	require.NoError(t, l.PauseUntil(ctx, pause))
+	got := <-done
+	assert.False(t, got.Before(pause), "the queued caller went %v before the pause ended", pause.Sub(got))
+}
