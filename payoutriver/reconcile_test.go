@@ -54,7 +54,7 @@ func TestUnknownOutcomeAfterTheLastAttemptIsFoundByReference(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, pgstore.StatusSucceeded, ent.Status)
 	assert.Equal(t, 1, e.sb.CreatedCount(payouttest.SandboxPalPluss, "lost-1"), "paid once")
-	jobs := e.jobs(payoutriver.KindSend, "lost-1")
+	jobs := e.finishedJobs(payoutriver.KindSend, "lost-1")
 	require.Len(t, jobs, 1, "the payout was found, not sent again")
 	assert.Equal(t, "discarded", jobs[0].state, "River gave the send up after its last attempt")
 	assert.Equal(t, "outcome_unknown", ent.LastErrorCode, "the ledger remembers why it had to look")

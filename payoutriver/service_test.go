@@ -163,6 +163,24 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// finishedJobs is jobs once none of them is running: River records a
+// job's end shortly after the worker returns, and the ledger (written
+// before that) may say the payout is final first.
+func (e *env) finishedJobs(kind, reference string) []jobRow {
+	e.t.Helper()
+	var jobs []jobRow
+	require.Eventually(e.t, func() bool {
+		jobs = e.jobs(kind, reference)
+		for _, j := range jobs {
+			if j.state == "running" {
+				return false
+			}
+		}
+		return true
+	}, 20*time.Second, 20*time.Millisecond)
+	return jobs
+}
+
 func TestBatchEndsEveryPayoutOnceWithHalfTheWebhooksLost(t *testing.T) {
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -207,7 +225,7 @@ func TestBatchEndsEveryPayoutOnceWithHalfTheWebhooksLost(t *testing.T) {
 		if expected(req) != pgstore.StatusRefused {
 			continue
 		}
-		jobs := e.jobs(payoutriver.KindSend, req.Reference)
+		jobs := e.finishedJobs(payoutriver.KindSend, req.Reference)
 		require.Len(t, jobs, 1)
 		assert.Equal(t, "cancelled", jobs[0].state)
 		assert.Equal(t, 1, jobs[0].attempt)
@@ -328,7 +346,7 @@ func TestInvalidRequestIsCancelledWithTheReason(t *testing.T) {
 	assert.Equal(t, pgstore.StatusRefused, ent.Status)
 	assert.Equal(t, string(payout.CodeInvalidRequest), ent.LastErrorCode)
 	assert.Contains(t, ent.LastErrorMessage, "amount")
-	jobs := e.jobs(payoutriver.KindSend, "cents-1")
+	jobs := e.finishedJobs(payoutriver.KindSend, "cents-1")
 	require.Len(t, jobs, 1)
 	assert.Equal(t, "cancelled", jobs[0].state)
 	assert.Contains(t, jobs[0].errors, "amount", "the job says why")

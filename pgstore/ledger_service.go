@@ -327,6 +327,22 @@ func (l *Ledger) apply(ctx context.Context, p *payout.Payout, check time.Duratio
 	if check >= 0 {
 		checkUS = check.Microseconds()
 	}
+	// A report naming only the provider id finds no row when the id was
+	// recorded by a write that committed after this statement's snapshot;
+	// the next statement sees it. Three tries are plenty.
+	for try := 0; ; try++ {
+		a, err := l.applyOnce(ctx, p, st, intl, checkUS, send)
+		if !errors.Is(err, errChanged) || try == 2 {
+			return a, err
+		}
+	}
+}
+
+// errChanged reports that Apply matched no row for a report that matches
+// the entry: the entry changed between the statement's snapshot and now.
+var errChanged = errors.New("the entry changed during the write; retry")
+
+func (l *Ledger) applyOnce(ctx context.Context, p *payout.Payout, st Status, intl string, checkUS int64, send bool) (Applied, error) {
 	// $1 reference, $2 provider, $3 id, $4 status, $5 rank, $6 provider
 	// status, $7 receipt, $8 failure code, $9 failure message, $10 amount,
 	// $11 currency, $12 phone, $13 check (µs, -1 keep), $14 send result.
@@ -413,7 +429,7 @@ func (l *Ledger) whyNot(ctx context.Context, p *payout.Payout, intl string) erro
 	case intl != "" && intl != e.Phone:
 		return conflict("its recipient phone is not the intent's")
 	}
-	return fmt.Errorf("pgstore: ledger: apply %q: the entry changed during the write; retry", e.Reference)
+	return fmt.Errorf("pgstore: ledger: apply %q: %w", e.Reference, errChanged)
 }
 
 // Checked records a status check of reference that left it not final:
