@@ -30,6 +30,14 @@
 // adapters expose those checks as Validator, and Check(client, req) runs
 // them without sending: a dry run of a batch before SendAll.
 //
+// A Limiter paces every HTTP attempt of a client to one provider account
+// (retries, PayOS token requests and webhook confirmations included) and
+// shares the pauses the provider asks for (429 Retry-After, an exhausted
+// x-ratelimit window) with every other user of the Limiter. WithRateLimit
+// gives a client its own (NewLimiter); WithLimiter shares one between
+// clients, and module github.com/payoutkit/payout/pgstore has one shared
+// by replicas through PostgreSQL.
+//
 // Errors are *Error values with a provider-neutral Code; match them with
 // errors.Is against the ErrXxx sentinels, or errors.As to read the HTTP
 // status, the provider's own code, the request id and Retry-After.

@@ -96,14 +96,25 @@ func (c *Config) Fail(err error) { c.errs = append(c.errs, err) }
 // WithBaseURL sends requests to base instead of the provider's documented
 // base URL, given as documented: "https://api.palpluss.com/v1" for PalPluss,
 // "https://api.payos.money" for PayOS, or a Sandbox's URL.
+//
+// The base must be an absolute https URL: credentials go out with every
+// request. Plain http is accepted only for loopback hosts (127.0.0.0/8, ::1,
+// localhost), for tests and local sandboxes: the same rule as
+// Request.CallbackURL. Errors show the URL with its password redacted.
 func WithBaseURL(base string) Option {
 	return func(c *Config) {
 		u, err := url.Parse(base)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			c.Fail(fmt.Errorf("payout: WithBaseURL: %q is not an absolute http(s) URL", base))
-			return
+		switch {
+		case err != nil:
+			// url.Parse's error repeats the URL, password included.
+			c.Fail(errors.New("payout: WithBaseURL: the base URL cannot be parsed"))
+		case u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+			c.Fail(fmt.Errorf("payout: WithBaseURL: %q is not an absolute https URL", u.Redacted()))
+		case u.Scheme == "http" && !isLoopback(u.Hostname()):
+			c.Fail(fmt.Errorf("payout: WithBaseURL: %q would send credentials in clear: use https (http is allowed only for loopback hosts)", u.Redacted()))
+		default:
+			c.BaseURL = base
 		}
-		c.BaseURL = base
 	}
 }
 

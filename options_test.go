@@ -62,3 +62,25 @@ func TestOptionsRejectBadValues(t *testing.T) {
 		}
 	}
 }
+
+// Issue 10, item 7: credentials go out with every request, so a base URL
+// must be https; plain http only for loopback hosts, the rule of
+// CallbackURL. Errors never show the URL's password.
+func TestWithBaseURLRequiresHTTPSOutsideLoopback(t *testing.T) {
+	for _, ok := range []string{"https://api.palpluss.com/v1", "http://127.0.0.1:8080/v1", "http://127.9.9.9/v1", "http://[::1]:9000", "http://localhost:1/api", "http://LOCALHOST"} {
+		c, err := NewConfig(WithBaseURL(ok))
+		require.NoError(t, err, ok)
+		assert.Equal(t, ok, c.BaseURL)
+	}
+	for _, bad := range []string{"http://api.palpluss.com/v1", "http://10.0.0.1/v1", "http://128.0.0.1", "http://localhost.example.com", "ftp://127.0.0.1", "//api.palpluss.com"} {
+		_, err := NewConfig(WithBaseURL(bad))
+		require.Error(t, err, bad)
+		assert.Contains(t, err.Error(), "WithBaseURL", bad)
+	}
+	_, err := NewConfig(WithBaseURL("http://user:hunter2@api.payos.money"))
+	require.ErrorContains(t, err, "https")
+	assert.NotContains(t, err.Error(), "hunter2", "the password is redacted")
+	_, err = NewConfig(WithBaseURL("https://user:hunter2@api payos.money/%zz"))
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "hunter2", "an unparsable URL is not repeated")
+}

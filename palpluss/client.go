@@ -62,7 +62,7 @@ var (
 // %v, %+v, %#v, or slog) shows its base URL, never its API key.
 type Client struct {
 	eng       *httpx.Engine
-	baseURL   string
+	baseURL   string // for printing: its password redacted
 	maxAmount money.Amount
 	rate      *rateState
 }
@@ -144,7 +144,7 @@ func New(apiKey string, opts ...payout.Option) (*Client, error) {
 	if base == "" {
 		base = DefaultBaseURL
 	}
-	c := &Client{baseURL: strings.TrimRight(base, "/"), maxAmount: maxAmount, rate: rate}
+	c := &Client{baseURL: httpx.RedactURL(strings.TrimRight(base, "/")), maxAmount: maxAmount, rate: rate}
 	c.eng = httpx.New(ProviderName, DefaultBaseURL, cfg, red, httpx.Hooks{
 		Authorize: func(_ context.Context, r *http.Request) error {
 			r.Header.Set("Authorization", header)

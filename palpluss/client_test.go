@@ -184,3 +184,25 @@ func TestTwoClientsTwoKeys(t *testing.T) {
 	assert.Equal(t, wantAuth, reqs[0].Header.Get("Authorization"))
 	assert.Equal(t, "Basic cGtfbGl2ZV9vdGhlcl9rZXk6", reqs[1].Header.Get("Authorization"))
 }
+
+// Issue 10, items 7 and 8: a plain-http base URL, from WithBaseURL or
+// PALPLUSS_BASE_URL, is refused before any key can go out in clear; a base
+// URL's password never shows when the client is printed.
+func TestBaseURLMustBeHTTPSAndPrintsRedacted(t *testing.T) {
+	m := newMock(t)
+	_, err := New(testKey, payout.WithHTTPClient(&http.Client{Transport: m.mt}), payout.WithBaseURL("http://api.palpluss.com/v1"))
+	require.ErrorContains(t, err, "https")
+	assert.NotContains(t, err.Error(), testKey)
+	t.Setenv(EnvAPIKey, testKey)
+	t.Setenv(EnvBaseURL, "http://api.palpluss.com/v1")
+	_, err = NewFromEnv(payout.WithHTTPClient(&http.Client{Transport: m.mt}))
+	require.ErrorContains(t, err, "https")
+	assert.Empty(t, m.all(), "nothing was sent")
+
+	c, err := New(testKey, payout.WithBaseURL("https://proxy:hunter2@gw.example.com/v1"))
+	require.NoError(t, err)
+	for _, out := range []string{c.String(), fmt.Sprintf("%v", c), fmt.Sprintf("%+v", *c), fmt.Sprintf("%#v", c)} {
+		assert.NotContains(t, out, "hunter2")
+		assert.Contains(t, out, "gw.example.com/v1")
+	}
+}

@@ -46,6 +46,7 @@
 //	400 CHANNEL_NOT_FOUND, INVALID_IDEMPOTENCY_KEY,
 //	    INVALID_CURSOR, INVALID_UUID, UNSUPPORTED_CURRENCY     invalid request
 //	402 INSUFFICIENT_SERVICE_BALANCE                           insufficient fee balance
+//	400 INSUFFICIENT_BALANCE (the SDK usage guide)             insufficient fee balance
 //	404 CREDENTIAL_NOT_FOUND, TRANSACTION_NOT_FOUND,
 //	    WALLET_NOT_FOUND                                       not found
 //	409 INSUFFICIENT_FUNDS                                     insufficient funds
@@ -66,7 +67,20 @@
 // no answer could be read, the error matches payout.ErrOutcomeUnknown and
 // carries the Reference: Send again with the same Reference to learn what
 // happened. A 5xx answer to a payout is always such an unknown outcome,
-// whatever its code.
+// whatever its code, and so is any later answer that does not settle an
+// attempt that may have been processed (401, 403, 402, 409, 429, 5xx): the
+// account switched off between two attempts must not turn a payout that
+// exists into a refusal.
+//
+// Every field PalPluss's answer echoes is compared with the request. A
+// Reference reused for another amount or phone gets PalPluss's stored
+// answer for its Idempotency-Key, which is reported as
+// payout.ErrDuplicateReference naming what differs, never as the earlier
+// payout; an answer about another Reference or currency is
+// payout.ErrProviderError and also matches payout.ErrOutcomeUnknown. Get
+// takes PalPluss's ids as they come (UUIDs or others such as
+// "tx_01j8abc123"), refusing only what cannot be one path segment, and
+// refuses an answer about another transaction.
 //
 // # Rate limit
 //

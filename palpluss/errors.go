@@ -28,18 +28,21 @@ type errorCode struct {
 // engine cannot rule out that the payout was created before the failure, and
 // sending again with the same Reference is always safe.
 var errorCodes = map[string]errorCode{
-	"AUTH_HEADER_INVALID":                 {http.StatusUnauthorized, payout.CodeUnauthorized},
-	"INVALID_API_KEY":                     {http.StatusUnauthorized, payout.CodeUnauthorized},
-	"TENANT_INACTIVE":                     {http.StatusUnauthorized, payout.CodeUnauthorized},
-	"ACCOUNT_INACTIVE":                    {http.StatusForbidden, payout.CodeForbidden},
-	"KYC_NOT_VERIFIED":                    {http.StatusForbidden, payout.CodeForbidden},
-	"INVALID_PHONE":                       {http.StatusBadRequest, payout.CodeInvalidRecipient},
-	"CHANNEL_NOT_FOUND":                   {http.StatusBadRequest, payout.CodeInvalidRequest},
-	"INVALID_IDEMPOTENCY_KEY":             {http.StatusBadRequest, payout.CodeInvalidRequest},
-	"INVALID_CURSOR":                      {http.StatusBadRequest, payout.CodeInvalidRequest},
-	"INVALID_UUID":                        {http.StatusBadRequest, payout.CodeInvalidRequest},
-	"UNSUPPORTED_CURRENCY":                {http.StatusBadRequest, payout.CodeInvalidRequest},
-	"INSUFFICIENT_SERVICE_BALANCE":        {http.StatusPaymentRequired, payout.CodeInsufficientFeeBalance},
+	"AUTH_HEADER_INVALID":          {http.StatusUnauthorized, payout.CodeUnauthorized},
+	"INVALID_API_KEY":              {http.StatusUnauthorized, payout.CodeUnauthorized},
+	"TENANT_INACTIVE":              {http.StatusUnauthorized, payout.CodeUnauthorized},
+	"ACCOUNT_INACTIVE":             {http.StatusForbidden, payout.CodeForbidden},
+	"KYC_NOT_VERIFIED":             {http.StatusForbidden, payout.CodeForbidden},
+	"INVALID_PHONE":                {http.StatusBadRequest, payout.CodeInvalidRecipient},
+	"CHANNEL_NOT_FOUND":            {http.StatusBadRequest, payout.CodeInvalidRequest},
+	"INVALID_IDEMPOTENCY_KEY":      {http.StatusBadRequest, payout.CodeInvalidRequest},
+	"INVALID_CURSOR":               {http.StatusBadRequest, payout.CodeInvalidRequest},
+	"INVALID_UUID":                 {http.StatusBadRequest, payout.CodeInvalidRequest},
+	"UNSUPPORTED_CURRENCY":         {http.StatusBadRequest, payout.CodeInvalidRequest},
+	"INSUFFICIENT_SERVICE_BALANCE": {http.StatusPaymentRequired, payout.CodeInsufficientFeeBalance},
+	// The provider's SDK usage guide documents INSUFFICIENT_BALANCE (400)
+	// for the service wallet, which pays the fees.
+	"INSUFFICIENT_BALANCE":                {http.StatusBadRequest, payout.CodeInsufficientFeeBalance},
 	"CREDENTIAL_NOT_FOUND":                {http.StatusNotFound, payout.CodeNotFound},
 	"TRANSACTION_NOT_FOUND":               {http.StatusNotFound, payout.CodeNotFound},
 	"WALLET_NOT_FOUND":                    {http.StatusNotFound, payout.CodeNotFound},
@@ -153,7 +156,7 @@ func (c *Client) envelopeError(resp *httpx.Response, w *wireError, reference str
 	red := c.eng.Redactor()
 	pe := &payout.Error{
 		Code: codeFor(code), Provider: ProviderName, ProviderCode: red.String(code), HTTPStatus: resp.StatusCode,
-		Message: red.String(msg), Reference: reference, RequestID: red.String(first(rid, resp.Header.Get("X-Request-Id"))),
+		Message: red.String(msg), Reference: reference, RequestID: first(red.String(rid), c.eng.RequestID(resp.Header)),
 	}
 	if pe.Code == "" {
 		pe.Code = payout.CodeProviderError

@@ -32,6 +32,7 @@ var documented = []struct {
 	{400, "INVALID_UUID", payout.CodeInvalidRequest},
 	{400, "UNSUPPORTED_CURRENCY", payout.CodeInvalidRequest},
 	{402, "INSUFFICIENT_SERVICE_BALANCE", payout.CodeInsufficientFeeBalance},
+	{400, "INSUFFICIENT_BALANCE", payout.CodeInsufficientFeeBalance}, // the SDK usage guide
 	{404, "CREDENTIAL_NOT_FOUND", payout.CodeNotFound},
 	{404, "TRANSACTION_NOT_FOUND", payout.CodeNotFound},
 	{404, "WALLET_NOT_FOUND", payout.CodeNotFound},

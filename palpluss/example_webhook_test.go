@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/payoutkit/payout"
 	"github.com/payoutkit/payout/money"
@@ -32,7 +33,15 @@ func ExampleClient_WebhookHandler() {
 		},
 		webhook.WithVerifier(signer.Verifier()),
 	))
-	server := httptest.NewServer(mux) // in production: your https endpoint
+	// In production: your https endpoint, an http.Server with every
+	// timeout set (its zero values wait for ever on a slow client).
+	server := httptest.NewUnstartedServer(mux)
+	server.Config.ReadHeaderTimeout = 5 * time.Second
+	server.Config.ReadTimeout = 15 * time.Second
+	server.Config.WriteTimeout = 60 * time.Second
+	server.Config.IdleTimeout = 60 * time.Second
+	server.Config.MaxHeaderBytes = 16 << 10
+	server.Start()
 	defer server.Close()
 
 	callback, _ := signer.CallbackURL(server.URL+"/webhooks/palpluss", "WD-2024-001")

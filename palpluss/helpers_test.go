@@ -136,7 +136,7 @@ func reply(status int, body []byte, kv ...string) httpmock.Responder {
 }
 
 // accept answers a payout POST like the documented response, with the
-// amount and reference of the request it answers.
+// amount, phone, reference and Idempotency-Key of the request it answers.
 func accept(t *testing.T) httpmock.Responder {
 	base := fixture(t, "b2c_payout_response.json")
 	return func(req *http.Request) (*http.Response, error) {
@@ -148,7 +148,8 @@ func accept(t *testing.T) httpmock.Responder {
 			return nil, err
 		}
 		data := out["data"].(map[string]any)
-		data["amount"], data["reference"] = in["amount"], in["reference"]
+		data["amount"], data["reference"], data["phone"] = in["amount"], in["reference"], in["phone"]
+		data["idempotencyKey"] = req.Header.Get("Idempotency-Key")
 		body, err := json.Marshal(out)
 		if err != nil {
 			return nil, err

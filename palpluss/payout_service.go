@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/payoutkit/payout"
@@ -26,12 +28,14 @@ const (
 
 // IdempotencyKey returns the Idempotency-Key header Send sends for a payout
 // with the given reference: the reference itself when it is at most 120
-// printable ASCII characters without spaces or '"', ',', ';', '\', else
-// "ref-" followed by the hex SHA-256 of the reference (68 characters). It depends on nothing but
-// the reference, so every attempt of a Send, every later Send with the same
-// Reference, and every Client in every process send the same key, and
-// PalPluss answers a repeat with the original payout instead of paying
-// twice.
+// printable ASCII characters without spaces or '"', ',', ';', '\' and is not
+// shaped like a derived key ("ref-" and 64 hex digits), else "ref-"
+// followed by the hex SHA-256 of the reference (68 characters). The mapping
+// is injective, so two References never share a key, and depends on
+// nothing but the reference, so every attempt of a Send, every later Send
+// with the same Reference, and every Client in every process send the same
+// key, and PalPluss answers a repeat with the original payout instead of
+// paying twice.
 func IdempotencyKey(reference string) string {
 	return httpx.IdempotencyKey(reference, maxIdempotencyKeyLen)
 }
@@ -140,32 +144,38 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 		Reference:      req.Reference,
 	}
 	var p *payout.Payout
+	var answer *httpx.Response
 	// An answer that arrives unreadable (cut short, garbled) is asked for
 	// once more: the same Idempotency-Key makes PalPluss replay it.
 	for replay := 0; ; replay++ {
+		// A replay follows a 2xx answer: the payout probably exists, and
+		// the replay is a new engine call that knows nothing of it.
+		replayed := replay > 0
 		resp, err := c.eng.Do(ctx, call)
 		if err != nil {
+			if replayed {
+				return nil, sendError(err, true, req.Reference)
+			}
 			return nil, err // the engine already reports unknown outcomes
 		}
 		p, err = c.readSend(resp, req)
 		if err == nil {
+			answer = resp
 			break
 		}
-		if replay == 0 && errors.Is(err, payout.ErrOutcomeUnknown) && ctx.Err() == nil {
+		var pe *payout.Error
+		if !replayed && errors.As(err, &pe) && pe.Code == payout.CodeOutcomeUnknown && ctx.Err() == nil {
 			c.eng.Logger().LogAttrs(ctx, slog.LevelInfo, "palpluss payout answer unreadable; asking for its replay",
 				slog.String("reference", req.Reference))
 			continue
 		}
-		return nil, sendError(err, resp.MaybeServed)
+		return nil, sendError(err, resp.MaybeServed || replayed, req.Reference)
 	}
-	if p.Amount != req.Amount {
-		// PalPluss replayed the answer stored under this Reference's key:
-		// the Reference was used before for another payout, and this one
-		// was not made.
-		return nil, &payout.Error{Code: payout.CodeDuplicateReference, Provider: ProviderName, Reference: req.Reference,
-			Message: "this Reference belongs to an earlier payout of " + p.Amount.String() + " (" + p.ID +
-				"), not to this one of " + req.Amount.String() + ": use a new Reference for a new payout"}
+	if err := checkAnswer(p, req); err != nil {
+		err.HTTPStatus, err.RequestID = answer.StatusCode, c.eng.RequestID(answer.Header)
+		return nil, err
 	}
+	fill(p, req)
 	if log := c.eng.Logger(); log.Enabled(ctx, slog.LevelDebug) { // spare the masking when nobody listens
 		log.LogAttrs(ctx, slog.LevelDebug, "palpluss payout accepted",
 			slog.String("reference", p.Reference), slog.String("id", p.ID),
@@ -174,31 +184,75 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 	return p, nil
 }
 
-// sendError reports an error found inside a 2xx answer (success:false)
-// as an unknown outcome when an earlier attempt may have reached PalPluss
-// and the error settles nothing (rate limit, conflict, provider failure).
-func sendError(err error, maybeServed bool) error {
-	var pe *payout.Error
-	if !maybeServed || !errors.As(err, &pe) {
+// sendError reports an error (found inside a 2xx answer, success:false, or
+// ending the replay of one) as an unknown outcome when an earlier attempt
+// may have reached PalPluss and the error does not settle it (see
+// httpx.Settles).
+func sendError(err error, maybeServed bool, reference string) error {
+	if !maybeServed {
 		return err
 	}
-	switch pe.Code {
-	case payout.CodeRateLimited, payout.CodeConflict, payout.CodeProviderError, payout.CodeNetwork:
-		cp := *pe
-		cp.Code = payout.CodeOutcomeUnknown
-		cp.Message = "an earlier attempt may have created the payout; the last answer was: " + pe.Message
-		return &cp
+	var pe *payout.Error
+	if !errors.As(err, &pe) {
+		// The caller gave up before the call left: the earlier one may
+		// still have created the payout.
+		return &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName, Reference: reference,
+			Message: "an earlier attempt may have created the payout; then the call was abandoned", Err: err}
 	}
-	return err
+	if httpx.Settles(pe) {
+		return err
+	}
+	cp := *pe
+	cp.Code = payout.CodeOutcomeUnknown
+	if cp.Reference == "" {
+		cp.Reference = reference
+	}
+	cp.Message = "an earlier attempt may have created the payout; the last answer was: " + pe.Message
+	return &cp
 }
 
-// readSend reads a 2xx answer to a payout POST. Once PalPluss answered 2xx
+// checkAnswer compares what PalPluss's answer to a payout POST echoes with
+// what was sent. An answer about another Reference or in another currency
+// is no answer about this payout (httpx.ForeignAnswer). One under this
+// Reference (or none) but of another amount or phone is the answer PalPluss
+// stored for this Reference's Idempotency-Key, replayed: the Reference was
+// used before for another payout, and this one was not made.
+func checkAnswer(p *payout.Payout, req payout.Request) *payout.Error {
+	if p.Reference != "" && p.Reference != req.Reference {
+		return httpx.ForeignAnswer(ProviderName, req, "reference "+strconv.Quote(p.Reference))
+	}
+	if p.Amount.Currency != "" && p.Amount.Currency != req.Amount.Currency {
+		return httpx.ForeignAnswer(ProviderName, req, "currency "+string(p.Amount.Currency))
+	}
+	if diffs := httpx.Differences(req, p); len(diffs) > 0 {
+		return httpx.DuplicateReference(ProviderName, req, p, diffs)
+	}
+	return nil
+}
+
+// fill completes an accepted payout with what was asked where PalPluss's
+// answer is silent.
+func fill(p *payout.Payout, req payout.Request) {
+	if p.Reference == "" {
+		p.Reference = req.Reference
+	}
+	if p.Amount.Currency == "" {
+		p.Amount = req.Amount
+	}
+	if p.Phone == "" {
+		n, _ := phone.Parse(req.Recipient.Phone)
+		p.Phone = n.International()
+	}
+}
+
+// readSend reads a 2xx answer to a payout POST, as PalPluss sent it (Send
+// checks it, then fills what it leaves out). Once PalPluss answered 2xx
 // the payout probably exists, so an answer that cannot be read, or lacks the
 // transaction id, is an unknown outcome, never a plain failure.
 func (c *Client) readSend(resp *httpx.Response, req payout.Request) (*payout.Payout, error) {
 	unknown := func(msg string, cause error) error {
 		return &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName, HTTPStatus: resp.StatusCode,
-			Reference: req.Reference, RequestID: c.eng.Redactor().String(resp.Header.Get("X-Request-Id")), Message: msg, Err: cause}
+			Reference: req.Reference, RequestID: c.eng.RequestID(resp.Header), Message: msg, Err: cause}
 	}
 	env, err := decodeEnvelope[wireTx](resp.Body)
 	if err != nil {
@@ -206,6 +260,13 @@ func (c *Client) readSend(resp *httpx.Response, req payout.Request) (*payout.Pay
 	}
 	if env.failed() {
 		return nil, c.envelopeError(resp, &env.wireError, req.Reference)
+	}
+	if env.Data != nil {
+		if key := string(first(env.Data.IdempotencyKey, env.Data.IdempotencyKeySn)); key != "" && key != IdempotencyKey(req.Reference) {
+			pe := httpx.ForeignAnswer(ProviderName, req, "Idempotency-Key "+strconv.Quote(key))
+			pe.HTTPStatus, pe.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
+			return nil, pe
+		}
 	}
 	if env.Data == nil || env.Data.id() == "" {
 		return nil, unknown("PalPluss accepted the payout but its answer has no transaction id; send again with the same Reference", nil)
@@ -218,29 +279,21 @@ func (c *Client) readSend(resp *httpx.Response, req payout.Request) (*payout.Pay
 		p = &payout.Payout{ID: env.Data.id(), Provider: ProviderName, ProviderStatus: env.Data.status()}
 		p.Status, _ = mapStatus(env.Data.status())
 	}
-	if p.Reference == "" {
-		p.Reference = req.Reference
-	}
-	if p.Amount.Currency == "" {
-		p.Amount = req.Amount
-	}
-	if p.Phone == "" {
-		n, _ := phone.Parse(req.Recipient.Phone)
-		p.Phone = n.International()
-	}
 	return p, nil
 }
 
 // Get returns PalPluss's current record of the transaction with the given
 // id (GET /transactions/{id}), in either of the provider's spellings. The id
-// must be a UUID (hex digits of any case, with or without dashes); anything
-// else is refused before sending (Field "id"), as PalPluss would refuse it
-// with INVALID_UUID. An unknown id is payout.ErrNotFound.
+// is PalPluss's and opaque (a UUID, or another form such as "tx_01j8abc123"):
+// only an id that cannot be one path segment is refused before sending
+// (Field "id"; see httpx.PathSegment). An unknown id is payout.ErrNotFound;
+// an answer about another transaction is payout.ErrProviderError.
 func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
-	if !isUUID(id) {
-		return nil, payout.InvalidField("id", "must be a PalPluss transaction id (a UUID), got %d characters", len(id))
+	seg, err := httpx.PathSegment("id", id)
+	if err != nil {
+		return nil, err
 	}
-	resp, err := c.eng.Do(ctx, httpx.Request{Method: http.MethodGet, Path: "/transactions/" + id})
+	resp, err := c.eng.Do(ctx, httpx.Request{Method: http.MethodGet, Path: "/transactions/" + seg})
 	if err != nil {
 		return nil, err
 	}
@@ -258,22 +311,37 @@ func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
 	if err != nil {
 		return nil, c.unreadable(resp, "the transaction", err)
 	}
-	if p.ID == "" {
+	switch {
+	case p.ID == "":
 		p.ID = id
+	case !sameID(p.ID, id):
+		pe := httpx.WrongID(ProviderName, id, p.ID)
+		pe.HTTPStatus, pe.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
+		return nil, pe
 	}
 	return p, nil
+}
+
+// sameID reports whether PalPluss's id got is the id asked: exactly, or,
+// for two UUIDs, the same hex digits in any case, with or without dashes.
+func sameID(got, asked string) bool {
+	if got == asked {
+		return true
+	}
+	if !isUUID(got) || !isUUID(asked) {
+		return false
+	}
+	return strings.EqualFold(strings.ReplaceAll(got, "-", ""), strings.ReplaceAll(asked, "-", ""))
 }
 
 // unreadable is the error for a 2xx answer that cannot be read.
 func (c *Client) unreadable(resp *httpx.Response, what string, cause error) error {
 	return &payout.Error{Code: payout.CodeProviderError, Provider: ProviderName, HTTPStatus: resp.StatusCode,
-		RequestID: c.eng.Redactor().String(resp.Header.Get("X-Request-Id")), Message: "PalPluss's answer with " + what + " could not be read", Err: cause}
+		RequestID: c.eng.RequestID(resp.Header), Message: "PalPluss's answer with " + what + " could not be read", Err: cause}
 }
 
 // isUUID reports whether s is a UUID: the canonical 8-4-4-4-12 form or 32
-// bare hex digits, of either case. PalPluss is the judge of anything finer
-// (it answers INVALID_UUID); this check only spares a request that cannot
-// succeed.
+// bare hex digits, of either case.
 func isUUID(s string) bool {
 	switch len(s) {
 	case 32:

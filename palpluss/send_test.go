@@ -177,7 +177,7 @@ func TestSendSameKeyAcrossCallsAndClients(t *testing.T) {
 	var keys []string
 	for i := 0; i < 2; i++ {
 		m := newMock(t)
-		m.on(http.MethodPost, payoutsURL, reply(200, fixture(t, "b2c_payout_response.json")))
+		m.on(http.MethodPost, payoutsURL, accept(t))
 		for j := 0; j < 2; j++ {
 			_, err := m.client.Send(context.Background(), req)
 			require.NoError(t, err)

@@ -81,6 +81,10 @@ type wireTx struct {
 	Reference         flexString `json:"reference"`
 	ExternalRef       flexString `json:"external_reference"`
 	ExternalRefCamel  flexString `json:"externalReference"`
+	AccountRef        flexString `json:"accountReference"`
+	AccountRefSnake   flexString `json:"account_reference"`
+	IdempotencyKey    flexString `json:"idempotencyKey"`
+	IdempotencyKeySn  flexString `json:"idempotency_key"`
 	MpesaReceipt      flexString `json:"mpesaReceipt"`
 	MpesaReceiptSnake flexString `json:"mpesa_receipt"`
 
@@ -101,8 +105,11 @@ func (w *wireTx) id() string {
 	return string(first(w.TransactionID, w.TransactionIDSnake, w.ID))
 }
 
+// reference is the payout's Reference: "reference", else the other names
+// PalPluss's documents use for it (externalReference, and accountReference,
+// the M-Pesa name some transactions carry it under).
 func (w *wireTx) reference() string {
-	return string(first(w.Reference, w.ExternalRefCamel, w.ExternalRef))
+	return string(first(w.Reference, w.ExternalRefCamel, w.ExternalRef, w.AccountRef, w.AccountRefSnake))
 }
 
 func (w *wireTx) status() string { return string(w.Status) }

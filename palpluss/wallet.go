@@ -22,7 +22,8 @@ type ServiceBalance struct {
 	TenantID string
 	// Available is what can be spent now.
 	Available money.Amount
-	// Ledger is the booked balance, holds included.
+	// Ledger is the booked balance, holds included; Available when
+	// PalPluss reports a single balance.
 	Ledger money.Amount
 	// UpdatedAt is when the balance last changed (zero if not reported).
 	UpdatedAt time.Time
@@ -38,12 +39,15 @@ type wireBalance struct {
 	AvailableBalanceSnake flexNumber `json:"available_balance"`
 	LedgerBalance         flexNumber `json:"ledgerBalance"`
 	LedgerBalanceSnake    flexNumber `json:"ledger_balance"`
+	Balance               flexNumber `json:"balance"`
 	UpdatedAt             flexString `json:"updatedAt"`
 	UpdatedAtSnake        flexString `json:"updated_at"`
 }
 
 // ServiceBalance returns the service (fee) wallet's balance
-// (GET /wallets/service/balance).
+// (GET /wallets/service/balance). The available balance is read from
+// availableBalance (or available_balance), else from a single "balance"
+// member; an answer with none of them is an error, never a zero balance.
 //
 // There is no B2C wallet balance here: PalPluss documents no API for the
 // balance of the wallet payouts are paid from (it shows on the dashboard
@@ -77,21 +81,20 @@ func (c *Client) ServiceBalance(ctx context.Context) (*ServiceBalance, error) {
 		TenantID:  string(first(w.TenantID, w.TenantIDSnake)),
 		UpdatedAt: parseTime(string(first(w.UpdatedAt, w.UpdatedAtSnake))),
 	}
-	if b.Available, err = parseBalance(w.AvailableBalance, w.AvailableBalanceSnake, cur); err != nil {
+	avail := first(w.AvailableBalance, w.AvailableBalanceSnake, w.Balance)
+	if avail == "" {
+		// Never report an absent balance as zero: a caller would top the
+		// wallet up, or stop paying, on a number PalPluss never sent.
+		return nil, c.unreadable(resp, "the service balance", errors.New("no availableBalance, available_balance or balance"))
+	}
+	if b.Available, err = parseAmount(avail, cur); err != nil {
 		return nil, c.unreadable(resp, "the service balance", fmt.Errorf("availableBalance: %w", err))
 	}
-	if b.Ledger, err = parseBalance(w.LedgerBalance, w.LedgerBalanceSnake, cur); err != nil {
-		return nil, c.unreadable(resp, "the service balance", fmt.Errorf("ledgerBalance: %w", err))
+	b.Ledger = b.Available
+	if ledger := first(w.LedgerBalance, w.LedgerBalanceSnake); ledger != "" {
+		if b.Ledger, err = parseAmount(ledger, cur); err != nil {
+			return nil, c.unreadable(resp, "the service balance", fmt.Errorf("ledgerBalance: %w", err))
+		}
 	}
 	return b, nil
-}
-
-// parseBalance reads a balance from whichever spelling is present; an
-// absent balance is zero in the wallet's currency.
-func parseBalance(camel, snake flexNumber, cur money.Currency) (money.Amount, error) {
-	n := first(camel, snake)
-	if n == "" {
-		return money.New(0, cur), nil
-	}
-	return parseAmount(n, cur)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/payoutkit/payout"
@@ -22,6 +23,22 @@ const (
 	EventExpired   = "transaction.expired"
 	EventUpdated   = "transaction.updated"
 )
+
+// Bounds on what a callback may claim: PalPluss's transaction ids are
+// UUIDs (36 bytes) and its statuses single words.
+const (
+	maxWebhookIDLen     = 128
+	maxWebhookStatusLen = 32
+)
+
+// eventStatus is the status each documented event type reports; a REVERSED
+// status may come with any of them.
+var eventStatus = map[string]payout.Status{
+	EventSuccess:   payout.StatusSucceeded,
+	EventFailed:    payout.StatusFailed,
+	EventCancelled: payout.StatusCancelled,
+	EventExpired:   payout.StatusExpired,
+}
 
 // wireEvent is PalPluss's callback body:
 // {"event":"transaction.updated","event_type":"transaction.success",
@@ -47,12 +64,20 @@ type wireEvent struct {
 // missing or unreadable, Field naming it ("transaction.id",
 // "transaction.status", "transaction.amount", ...).
 //
-// Event.Type is event_type, or event when event_type is absent. PalPluss
-// sends no event id, so Event.ID, the deduplication key, is derived from the
-// content: "<transaction id>:<STATUS>" (status upper-cased). Redeliveries of
-// one event share it, and so do two events reporting one status of one
-// transaction (which change nothing), while FAILED then REVERSED are two
-// events. It carries no provider prefix: webhook.Handler prefixes
+// Event.Type is event_type, or event when event_type is absent. A
+// documented type that contradicts the status (transaction.success with a
+// FAILED or unknown status) is an error naming "event_type": the status is
+// what is confirmed with Get, and the type must not say otherwise. A
+// transaction id over 128 bytes or a status over 32 is an error too.
+//
+// PalPluss sends no event id, so Event.ID, the deduplication key, is derived
+// from the content: "<transaction id>:<STATUS>", where STATUS is the
+// canonical PalPluss name of the mapped status (PENDING, PROCESSING,
+// SUCCESS, FAILED, CANCELLED, EXPIRED, REVERSED; an unknown status is
+// PENDING's). Redeliveries of one event share it, and so do two events
+// reporting one status of one transaction (which change nothing), while
+// FAILED then REVERSED are two events; a transaction has at most seven ids,
+// however its status is spelt. It carries no provider prefix: webhook.Handler prefixes
 // Event.Provider itself, and so should any store shared between providers.
 //
 // PalPluss does not sign its callbacks: ParseWebhook proves nothing about
@@ -83,9 +108,15 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 	if id == "" {
 		return nil, webhookError(field+".id", "is missing from the webhook", nil)
 	}
+	if len(id) > maxWebhookIDLen {
+		return nil, webhookError(field+".id", "is longer than "+strconv.Itoa(maxWebhookIDLen)+" bytes", nil)
+	}
 	status := strings.TrimSpace(tx.status())
 	if status == "" {
 		return nil, webhookError(field+".status", "is missing from the webhook", nil)
+	}
+	if len(status) > maxWebhookStatusLen {
+		return nil, webhookError(field+".status", "is longer than "+strconv.Itoa(maxWebhookStatusLen)+" bytes", nil)
 	}
 	p, err := tx.toPayout()
 	if err != nil {
@@ -95,10 +126,17 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 		}
 		return nil, webhookError(field, "cannot be read", err)
 	}
+	typ := string(first(w.EventType, w.EventTypeCamel, w.Event))
+	if want, ok := eventStatus[typ]; ok && p.Status != want && p.Status != payout.StatusReversed {
+		return nil, webhookError("event_type", "says "+typ+" but "+field+".status is "+string(p.Status), nil)
+	}
 	return &payout.Event{
-		ID:       id + ":" + strings.ToUpper(status),
+		// The status part is the canonical name of the mapped status, so
+		// that a transaction has at most one id per known status, however
+		// its status is spelt ("success", "SUCCESS0" is PENDING's).
+		ID:       id + ":" + providerStatuses[p.Status],
 		Provider: ProviderName,
-		Type:     string(first(w.EventType, w.EventTypeCamel, w.Event)),
+		Type:     typ,
 		Payout:   p,
 		Raw:      append(json.RawMessage(nil), body...),
 	}, nil
@@ -114,6 +152,16 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 // a webhook.CallbackSigner and pass webhook.WithVerifier(signer.Verifier())
 // here, so that only requests to those URLs are accepted. opts are applied
 // after the confirmation, so a webhook.WithConfirm among them replaces it.
+//
+// Each confirmation is a request on the client's API key, which PalPluss
+// limits to RequestsPerMinute for everything, Sends included. The Handler
+// shares one Get between deliveries about one transaction, reuses answers
+// briefly, and budgets the rest (webhook.ConfirmLimits: by default 20 a
+// minute in all and 6 a minute, 2 at once, for any one payout, so that a
+// flood of forged callbacks, on one leaked URL or many, leaves two thirds
+// of the limit to Sends); raise it with webhook.WithConfirmLimits if more than 20
+// callbacks a minute are genuine. A forged status never reaches handle:
+// an event whose status PalPluss does not confirm is answered 422.
 func (c *Client) WebhookHandler(handle webhook.HandleFunc, opts ...webhook.Option) *webhook.Handler {
 	opts = append([]webhook.Option{webhook.WithConfirm(webhook.ConfirmByGet(c))}, opts...)
 	return webhook.NewHandler(ParseWebhook, handle, opts...)

@@ -73,7 +73,7 @@ func TestParseWebhookIsLenient(t *testing.T) {
 		{"unknown status kept", `{"event_type":"transaction.updated","transaction":{"id":"t1","status":"QUEUED_AT_OPERATOR"}}`, func(t *testing.T, ev *payout.Event) {
 			assert.Equal(t, payout.StatusPending, ev.Payout.Status)
 			assert.Equal(t, "QUEUED_AT_OPERATOR", ev.Payout.ProviderStatus)
-			assert.Equal(t, "t1:QUEUED_AT_OPERATOR", ev.ID)
+			assert.Equal(t, "t1:PENDING", ev.ID, "the key names a known status: PENDING's for an unknown one")
 		}},
 		{"lower-case status", `{"transaction":{"id":"t1","status":"success"}}`, func(t *testing.T, ev *payout.Event) {
 			assert.Equal(t, payout.StatusSucceeded, ev.Payout.Status)
@@ -195,6 +195,13 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 		if !bytes.Equal(ev.Raw, body) {
 			t.Fatalf("Raw differs from the body")
+		}
+		// The id names a known status, and its length is bounded.
+		if _, st, _ := strings.Cut(ev.ID, ":"); providerStatuses[ev.Payout.Status] != st || len(ev.ID) > maxWebhookIDLen+1+len("PROCESSING") {
+			t.Fatalf("event id %q for status %q", ev.ID, ev.Payout.Status)
+		}
+		if want, ok := eventStatus[ev.Type]; ok && ev.Payout.Status != want && ev.Payout.Status != payout.StatusReversed {
+			t.Fatalf("type %q with status %q", ev.Type, ev.Payout.Status)
 		}
 		if ev.Payout.Amount.Currency != "" && !ev.Payout.Amount.Currency.Valid() {
 			t.Fatalf("amount in an unknown currency: %v", ev.Payout.Amount)

@@ -36,7 +36,7 @@ const (
 // use. Printing it (fmt, slog) never shows the client secret or a token.
 type Client struct {
 	merchantID string
-	base       string
+	base       string // for printing: its password redacted
 	eng        *httpx.Engine
 	tokens     *tokenCache
 }
@@ -108,8 +108,8 @@ func New(merchantID, clientSecret string, opts ...payout.Option) (*Client, error
 		Authorize:   c.authorize,
 		DecodeError: decodeError,
 	})
-	c.base = cfg.BaseURL
-	if c.base == "" {
+	c.base = httpx.RedactURL(cfg.BaseURL)
+	if cfg.BaseURL == "" {
 		c.base = DefaultBaseURL
 	}
 	if ts == nil {
@@ -193,24 +193,48 @@ func (c *Client) authorize(ctx context.Context, r *http.Request) error {
 // do sends an authenticated call. On a 401 from the API it drops the token
 // the call carried (unless another call already replaced it), obtains a new
 // one and repeats the call once; a second 401 is CodeUnauthorized.
+//
+// The repeat is a new engine call, so the engine's record that an earlier
+// attempt may have been processed is carried over here: when the first
+// call's 401 came after such an attempt (the engine then reported it as an
+// unknown outcome), no failure of the repeat that does not settle the call
+// (another 401, a refused token, a 5xx, the caller giving up) may report
+// it as anything but an unknown outcome.
 func (c *Client) do(ctx context.Context, r httpx.Request) (*httpx.Response, error) {
 	resp, st, err := c.doOnce(ctx, r)
 	if !c.apiRefused(err, st) {
 		return resp, err
 	}
+	served := r.MayCreate() && errors.Is(err, payout.ErrOutcomeUnknown)
 	c.eng.Logger().LogAttrs(ctx, slog.LevelInfo, "payos: access token refused, refreshing it once",
 		slog.String("method", r.Method), slog.String("path", r.Path))
 	c.tokens.invalidate(st.tok)
 	resp, st, err = c.doOnce(ctx, r)
-	if c.apiRefused(err, st) {
-		var pe *payout.Error
-		errors.As(err, &pe)
-		cp := *pe
+	if err == nil {
+		resp.MaybeServed = resp.MaybeServed || served
+		return resp, nil
+	}
+	var pe *payout.Error
+	if !errors.As(err, &pe) {
+		if served { // the caller gave up before the repeat left
+			return nil, &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName, Reference: r.Reference,
+				Message: "an earlier attempt may have been processed; then the call was abandoned", Err: err}
+		}
+		return nil, err
+	}
+	cp := *pe
+	if c.apiRefused(err, st) && cp.Code != payout.CodeOutcomeUnknown {
 		cp.Code = payout.CodeUnauthorized
 		cp.Message = "the API refused a freshly issued access token: " + cp.Message
-		return nil, &cp
 	}
-	return resp, err
+	if served && !httpx.Settles(&cp) {
+		cp.Code = payout.CodeOutcomeUnknown
+		if cp.Reference == "" {
+			cp.Reference = r.Reference
+		}
+		cp.Message = "an earlier attempt may have been processed; the last answer was: " + cp.Message
+	}
+	return nil, &cp
 }
 
 func (c *Client) doOnce(ctx context.Context, r httpx.Request) (*httpx.Response, *callState, error) {

@@ -2,6 +2,7 @@ package payos
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -55,4 +56,24 @@ func TestNewFromEnv(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Get(context.Background(), "x")
 	require.NoError(t, err)
+}
+
+// Issue 10, items 7 and 8: the client secret never goes out over plain
+// http to a non-loopback host, and a base URL's password never shows.
+func TestBaseURLMustBeHTTPSAndPrintsRedacted(t *testing.T) {
+	_, err := New(testMerchant, testSecret, payout.WithBaseURL("http://api.payos.money"))
+	require.ErrorContains(t, err, "https")
+	t.Setenv(EnvMerchantID, testMerchant)
+	t.Setenv(EnvClientSecret, testSecret)
+	t.Setenv(EnvBaseURL, "http://api.payos.money")
+	_, err = NewFromEnv()
+	require.ErrorContains(t, err, "https")
+	assert.NotContains(t, err.Error(), testSecret)
+
+	c, err := New(testMerchant, testSecret, payout.WithBaseURL("https://proxy:hunter2@gw.example.com"))
+	require.NoError(t, err)
+	for _, out := range []string{c.String(), fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c)} {
+		assert.NotContains(t, out, "hunter2")
+		assert.Contains(t, out, "gw.example.com")
+	}
 }

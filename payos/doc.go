@@ -14,10 +14,16 @@
 //     incorporation date); Send validates it, the amount (KES 10 to
 //     150,000, cents allowed) and the recipient before any request and
 //     names the field at fault; Client.Validate runs the same checks
-//     without sending (a payout.Validator, for payout.Check). A duplicate Reference is answered with the
-//     existing payout (found by FindByReference); an ambiguous outcome is
-//     looked up by reference before Send gives up with
-//     payout.ErrOutcomeUnknown.
+//     without sending (a payout.Validator, for payout.Check). A duplicate
+//     Reference is answered with the existing payout (found by
+//     FindByReference) when it is this payout; a Reference reused for
+//     another one (another amount or phone, or PayOS's
+//     IDEMPOTENCY_CONFLICT) is payout.ErrDuplicateReference naming what
+//     differs. An ambiguous outcome is looked up by reference, and the
+//     payout found confirmed by a replay under the same Idempotency-Key,
+//     before Send gives up with payout.ErrOutcomeUnknown.
+//   - Every field an answer echoes is compared with the request; an answer
+//     about another payout is never a success.
 //   - Get reads /api/v1/payout/{id}; FindByReference searches by reference.
 //     Statuses map case-insensitively (MapStatus); a failed payout keeps
 //     PayOS's code in FailureCode, classified by FailureCode().
@@ -28,8 +34,10 @@
 // token at /api/v1/auth/oauth2/token, caches it until a minute (or a tenth
 // of its lifetime) before it expires, fetches at most one at a time however
 // many goroutines need one, and on a 401 from the API fetches a new one and
-// repeats the call once. WithTokenSource plugs in another TokenSource. The
-// secret and tokens never appear in errors, logs or formatted values.
+// repeats the call once; when an earlier attempt of the call may have been
+// processed, a refused repeat (or a refused token) is still an unknown
+// outcome. WithTokenSource plugs in another TokenSource. The secret and
+// tokens never appear in errors, logs, formatted values or encoded Tokens.
 //
 // # Errors
 //

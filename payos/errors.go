@@ -83,9 +83,6 @@ type errorObject struct {
 	Message json.RawMessage `json:"message"`
 }
 
-// maxErrorMessage bounds the provider text kept in an Error's Message.
-const maxErrorMessage = 500
-
 // parseErrorBody extracts the provider's code and message from any of the
 // documented shapes. A body that is not JSON (an HTML 502 page, a truncated
 // answer) yields nothing: its text never reaches an error.
@@ -117,14 +114,9 @@ func parseErrorBody(status int, body []byte) (code, message string) {
 			}
 		}
 	}
-	message = firstNonEmpty(message, b.ErrorDescription)
-	if len(message) > maxErrorMessage {
-		message = message[:maxErrorMessage]
-	}
-	if len(code) > 100 {
-		code = code[:100]
-	}
-	return code, message
+	// Not cut here: the engine redacts, then cuts (httpx.MaxMessage), so
+	// that no prefix of a secret survives a cut.
+	return code, firstNonEmpty(message, b.ErrorDescription)
 }
 
 // text reads a JSON string, number, or array of strings (NestJS validation

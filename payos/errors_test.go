@@ -6,10 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/payoutkit/payout"
+	"github.com/payoutkit/payout/internal/httpx"
 )
 
 func TestParseErrorBodyShapes(t *testing.T) {
@@ -68,11 +70,38 @@ func TestParseErrorBodyShapes(t *testing.T) {
 	}
 }
 
-func TestErrorMessageBounded(t *testing.T) {
-	long := strings.Repeat("x", 5000)
-	code, msg := parseErrorBody(400, []byte(`{"message":"`+long+`","error":{"code":"`+long+`"}}`))
-	assert.LessOrEqual(t, len(msg), maxErrorMessage)
-	assert.LessOrEqual(t, len(code), 100)
+// Issue 10, item 8: the provider's text is bounded after it is redacted,
+// so that a cut cannot leave a prefix of the client secret; X-Request-Id is
+// redacted on every error (a proxy may echo the secret there).
+func TestErrorTextRedactedThenBounded(t *testing.T) {
+	m := newMock(t)
+	msg := strings.Repeat("x", httpx.MaxMessage-6) + testSecret + strings.Repeat("y", 5000)
+	code := strings.Repeat("C", httpx.MaxCode-3) + testSecret
+	echo := func(status int, body string) httpmock.Responder {
+		return func(r *http.Request) (*http.Response, error) {
+			resp := httpmock.NewStringResponse(status, body)
+			resp.Header.Set("Content-Type", "application/json")
+			resp.Header.Set("X-Request-Id", "rid-"+testSecret)
+			return resp, nil
+		}
+	}
+	m.onToken()
+	m.on(http.MethodGet, payoutPath+"x", echo(400, `{"message":"`+msg+`","error":{"code":"`+code+`"}}`), echo(200, `not json`))
+	c := m.client(payout.WithMaxRetries(0))
+	for i := 0; i < 2; i++ {
+		_, err := c.Get(context.Background(), "x")
+		var pe *payout.Error
+		require.ErrorAs(t, err, &pe)
+		for field, v := range map[string]string{"message": pe.Message, "code": pe.ProviderCode, "request id": pe.RequestID, "Error()": err.Error()} {
+			assert.NotContains(t, v, testSecret[:6], field)
+		}
+		assert.LessOrEqual(t, len(pe.Message), httpx.MaxMessage)
+		assert.LessOrEqual(t, len(pe.ProviderCode), httpx.MaxCode)
+		assert.Contains(t, pe.RequestID, "rid-")
+	}
+	calls := m.recorded(payoutPath + "x")
+	require.Len(t, calls, 2)
+	assert.Equal(t, "Bearer "+testToken, calls[0].Header.Get("Authorization"))
 }
 
 func TestFailureCodeTable(t *testing.T) {

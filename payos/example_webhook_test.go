@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/payoutkit/payout"
 	"github.com/payoutkit/payout/money"
@@ -30,7 +31,15 @@ func ExampleNewWebhookHandler() {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/payos", hooks)
-	server := httptest.NewServer(mux) // in production: your https endpoint
+	// In production: your https endpoint, an http.Server with every
+	// timeout set (its zero values wait for ever on a slow client).
+	server := httptest.NewUnstartedServer(mux)
+	server.Config.ReadHeaderTimeout = 5 * time.Second
+	server.Config.ReadTimeout = 15 * time.Second
+	server.Config.WriteTimeout = 60 * time.Second
+	server.Config.IdleTimeout = 60 * time.Second
+	server.Config.MaxHeaderBytes = 16 << 10
+	server.Start()
 	defer server.Close()
 	_ = sb.SetPayOSWebhookURL(server.URL + "/webhooks/payos") // set in the PayOS dashboard
 

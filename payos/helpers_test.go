@@ -147,3 +147,24 @@ func companyRequest() payout.Request {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// initiated answers an initiate like the documented response, with the
+// merchantReference of the request it answers.
+func initiated(t testing.TB, status int) httpmock.Responder {
+	base := fixture(t, "initiate_response.json")
+	return func(r *http.Request) (*http.Response, error) {
+		var in, out map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(base, &out); err != nil {
+			return nil, err
+		}
+		out["merchantReference"] = in["merchantReference"]
+		b, err := json.Marshal(out)
+		if err != nil {
+			return nil, err
+		}
+		return jsonResponder(status, b)(r)
+	}
+}

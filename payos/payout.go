@@ -118,8 +118,9 @@ const maxKeyLen = 255
 // IdempotencyKey is the Idempotency-Key header Send puts on every attempt
 // of the payout with the given Reference, and on every later Send of it:
 // the Reference itself when it is at most 255 printable ASCII characters
-// without spaces or '"', ',', ';', '\', else "ref-" and the hex SHA-256 of
-// the Reference.
+// without spaces or '"', ',', ';', '\' and is not shaped like a derived key
+// ("ref-" and 64 hex digits), else "ref-" and the hex SHA-256 of the
+// Reference. Two References never share a key.
 func IdempotencyKey(reference string) string {
 	return httpx.IdempotencyKey(reference, maxKeyLen)
 }
@@ -128,6 +129,8 @@ func IdempotencyKey(reference string) string {
 // /api/v1/payout/{id}, an element of a search result, or a webhook payload.
 type wirePayout struct {
 	TransactionID                 string            `json:"transactionId"`
+	ID                            string            `json:"id"`       // read where transactionId is absent
+	PayoutID                      string            `json:"payoutId"` // likewise
 	Status                        string            `json:"status"`
 	CurrentState                  string            `json:"currentState"`
 	Message                       string            `json:"message"`
@@ -148,6 +151,10 @@ type wirePayout struct {
 	} `json:"authState"`
 }
 
+// id is the payout's transaction id: transactionId, else id, else
+// payoutId, the names other PayOS documents give it.
+func (w *wirePayout) id() string { return firstNonEmpty(w.TransactionID, w.ID, w.PayoutID) }
+
 // decodePayout reads a payout object, also when it comes wrapped as
 // {"data": {...}}.
 func decodePayout(body []byte) (*wirePayout, error) {
@@ -158,7 +165,7 @@ func decodePayout(body []byte) (*wirePayout, error) {
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, err
 	}
-	if w.TransactionID == "" && firstNonEmpty(w.Status, w.CurrentState) == "" {
+	if w.id() == "" && firstNonEmpty(w.Status, w.CurrentState) == "" {
 		if inner := bytes.TrimSpace(w.Data); len(inner) > 0 && inner[0] == '{' {
 			var d wirePayout
 			if err := json.Unmarshal(inner, &d); err != nil {
@@ -211,7 +218,7 @@ func MapStatus(s string) payout.Status {
 func (w *wirePayout) toPayout() *payout.Payout {
 	raw := firstNonEmpty(w.Status, w.CurrentState)
 	p := &payout.Payout{
-		ID:             w.TransactionID,
+		ID:             w.id(),
 		Reference:      w.MerchantReference,
 		Provider:       ProviderName,
 		Status:         MapStatus(raw),

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/payoutkit/payout"
@@ -37,36 +38,68 @@ const (
 // Reference: when PayOS rejects the Reference as a duplicate, Send finds the
 // existing payout by reference and returns it with a nil error (whatever its
 // status). When the outcome is ambiguous after retries (the request may have
-// been processed), Send searches by reference before answering, and returns
-// an error matching payout.ErrOutcomeUnknown only if the payout is still not
-// found; call Send again with the same Reference then.
+// been processed), Send searches by reference before answering; since the
+// search does not show the recipient, a payout it finds is confirmed by
+// asking PayOS once more under the same Idempotency-Key (a replay is this
+// payout; IDEMPOTENCY_CONFLICT means the Reference holds another one, an
+// error matching payout.ErrDuplicateReference). Send returns an error
+// matching payout.ErrOutcomeUnknown when the payout is still not found, or
+// not confirmed; call Send again with the same Reference then.
+//
+// Every field PayOS's answer echoes (merchantReference, amount, currency,
+// phone) is compared with req: an answer about another payout is never a
+// success (see httpx.ForeignAnswer and payout.ErrDuplicateReference).
 func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
 	body, intl, err := c.build(req) // the checks of Validate
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.do(ctx, httpx.Request{
+	call := httpx.Request{
 		Method:         http.MethodPost,
 		Path:           initiatePath,
 		Body:           body,
 		IdempotencyKey: IdempotencyKey(req.Reference),
 		Reference:      req.Reference,
-	})
+	}
+	resp, err := c.do(ctx, call)
 	if err != nil {
-		return c.resolve(ctx, req, intl, err)
+		return c.resolve(ctx, call, req, intl, err)
 	}
 	w, derr := decodePayout(resp.Body)
-	if derr != nil || w.TransactionID == "" {
+	if derr != nil || w.id() == "" {
 		// The payout was probably created but its id is lost.
 		msg := "the provider accepted the payout but its answer carries no transactionId"
 		if derr != nil {
 			msg = "the provider accepted the payout but its answer is not the JSON expected"
 		}
-		return c.resolve(ctx, req, intl, &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName,
-			HTTPStatus: resp.StatusCode, Reference: req.Reference, RequestID: c.eng.Redactor().String(resp.Header.Get("X-Request-Id")),
+		return c.resolve(ctx, call, req, intl, &payout.Error{Code: payout.CodeOutcomeUnknown, Provider: ProviderName,
+			HTTPStatus: resp.StatusCode, Reference: req.Reference, RequestID: c.eng.RequestID(resp.Header),
 			Message: msg, Err: derr})
 	}
-	return fill(w.toPayout(), req, intl), nil
+	p := w.toPayout()
+	if perr := checkAnswer(p, req); perr != nil {
+		perr.HTTPStatus, perr.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
+		return nil, perr
+	}
+	return fill(p, req, intl), nil
+}
+
+// checkAnswer compares what PayOS's answer to an initiate echoes with what
+// was sent. An answer about another merchantReference or in another
+// currency is no answer about this payout (httpx.ForeignAnswer); one under
+// this Reference of another amount or phone is the payout PayOS holds for
+// the Reference, which is not this one (httpx.DuplicateReference).
+func checkAnswer(p *payout.Payout, req payout.Request) *payout.Error {
+	if p.Reference != "" && p.Reference != req.Reference {
+		return httpx.ForeignAnswer(ProviderName, req, "merchantReference "+strconv.Quote(p.Reference))
+	}
+	if p.Amount.Currency != "" && p.Amount.Currency != req.Amount.Currency {
+		return httpx.ForeignAnswer(ProviderName, req, "currency "+string(p.Amount.Currency))
+	}
+	if diffs := httpx.Differences(req, p); len(diffs) > 0 {
+		return httpx.DuplicateReference(ProviderName, req, p, diffs)
+	}
+	return nil
 }
 
 // fill completes a payout with what the request says and PayOS's answer
@@ -85,29 +118,54 @@ func fill(p *payout.Payout, req payout.Request, intl string) *payout.Payout {
 }
 
 // matching returns the payout found under req.Reference when it is the
-// payout req describes. One of another amount means the Reference was
-// reused for a different payout: returning it as req's would tell the
+// payout req describes. One of another amount or phone means the Reference
+// was reused for a different payout: returning it as req's would tell the
 // caller a payout was accepted that was never made, so that is a
-// CodeDuplicateReference error instead.
+// CodeDuplicateReference error naming what differs, with the HTTP details
+// of cause (the answer that sent Send looking).
 func (c *Client) matching(p *payout.Payout, req payout.Request, intl string, cause *payout.Error) (*payout.Payout, error) {
-	if p.Amount.Currency != "" && p.Amount != req.Amount {
-		cp := *cause
-		cp.Code = payout.CodeDuplicateReference
-		cp.Message = "this Reference belongs to an earlier payout of " + p.Amount.String() + " (" + p.ID +
-			"), not to this one of " + req.Amount.String() + ": use a new Reference for a new payout"
-		return nil, &cp
+	if perr := checkAnswer(p, req); perr != nil {
+		return nil, withCause(perr, cause)
 	}
 	return fill(p, req, intl), nil
 }
 
+// withCause gives e the HTTP details of the provider's answer cause.
+func withCause(e, cause *payout.Error) *payout.Error {
+	e.HTTPStatus, e.ProviderCode, e.RequestID = cause.HTTPStatus, cause.ProviderCode, cause.RequestID
+	return e
+}
+
+// conflicting answers PayOS's IDEMPOTENCY_CONFLICT: the Reference's
+// Idempotency-Key already holds another request. Every Send of one
+// payout.Request sends the same body, so the key's holder is another
+// payout under this Reference, and this one was not made:
+// CodeDuplicateReference, naming what differs when the search shows it (the
+// amount; PayOS's search carries no phone, so a difference there is named
+// as "recipient or sender details").
+func (c *Client) conflicting(ctx context.Context, req payout.Request, cause *payout.Error) error {
+	var other *payout.Payout
+	var diffs []string
+	if p, err := c.FindByReference(ctx, req.Reference); err == nil {
+		other, diffs = p, httpx.Differences(req, p)
+	}
+	if len(diffs) == 0 {
+		diffs = []string{"another recipient (phone or name) or sender (PayOS refused this Reference's Idempotency-Key for a request that differs; its search does not show which)"}
+	}
+	return withCause(httpx.DuplicateReference(ProviderName, req, other, diffs), cause)
+}
+
 // resolve handles a failed initiate: a duplicate Reference or an unknown
 // outcome is answered by searching for the payout by reference.
-func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, err error) (*payout.Payout, error) {
+func (c *Client) resolve(ctx context.Context, call httpx.Request, req payout.Request, intl string, err error) (*payout.Payout, error) {
 	var pe *payout.Error
 	if !errors.As(err, &pe) {
 		return nil, err
 	}
 	log := c.eng.Logger()
+	if strings.EqualFold(pe.ProviderCode, CodeIdempotencyConflict) {
+		return nil, c.conflicting(ctx, req, pe)
+	}
 	dup, sure := isDuplicate(pe)
 	switch {
 	case dup:
@@ -115,6 +173,11 @@ func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, e
 			slog.String("reference", req.Reference), slog.Int("status", pe.HTTPStatus))
 		p, serr := c.FindByReference(ctx, req.Reference)
 		if serr == nil {
+			if p.Phone == "" && unreadable422(pe) {
+				// The unreadable 422 may be IDEMPOTENCY_CONFLICT cut
+				// short: whom the payout found pays is unknown.
+				return c.confirm(ctx, call, req, intl, p, pe)
+			}
 			return c.matching(p, req, intl, pe)
 		}
 		if payout.IsRetryable(serr) || ctx.Err() != nil {
@@ -145,7 +208,10 @@ func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, e
 			slog.String("reference", req.Reference))
 		p, serr := c.FindByReference(ctx, req.Reference)
 		if serr == nil {
-			return c.matching(p, req, intl, pe)
+			if p.Phone != "" {
+				return c.matching(p, req, intl, pe)
+			}
+			return c.confirm(ctx, call, req, intl, p, pe)
 		}
 		cp := *pe
 		if errors.Is(serr, payout.ErrNotFound) {
@@ -157,11 +223,62 @@ func (c *Client) resolve(ctx context.Context, req payout.Request, intl string, e
 	return nil, err
 }
 
+// confirm settles an unknown outcome for which the search found a payout
+// under req.Reference without saying whom it pays (PayOS's search carries
+// no phone): it may be this request's, or another payout's under a reused
+// Reference (another phone, same amount). Send asks PayOS once more under
+// the same Idempotency-Key: PayOS replays the original answer for the same
+// request, and refuses with IDEMPOTENCY_CONFLICT a key that holds another.
+// An answer that settles neither leaves the outcome unknown: returning
+// found as this payout could tell the caller a recipient was paid who was
+// not.
+func (c *Client) confirm(ctx context.Context, call httpx.Request, req payout.Request, intl string, found *payout.Payout, cause *payout.Error) (*payout.Payout, error) {
+	if perr := checkAnswer(found, req); perr != nil {
+		return nil, withCause(perr, cause)
+	}
+	resp, err := c.do(ctx, call)
+	var pe *payout.Error
+	switch {
+	case err == nil:
+		if w, derr := decodePayout(resp.Body); derr == nil && w.id() != "" {
+			p := w.toPayout()
+			if perr := checkAnswer(p, req); perr != nil {
+				perr.HTTPStatus, perr.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
+				return nil, perr
+			}
+			return fill(p, req, intl), nil
+		}
+	case !errors.As(err, &pe):
+	case strings.EqualFold(pe.ProviderCode, CodeIdempotencyConflict):
+		return nil, c.conflicting(ctx, req, pe)
+	default:
+		if dup, _ := isDuplicate(pe); dup && !unreadable422(pe) {
+			// PayOS holds no key for the payout (it was made without
+			// one): the Reference is all there is to go by.
+			return c.matching(found, req, intl, pe)
+		}
+	}
+	cp := *cause
+	cp.Code = payout.CodeOutcomeUnknown
+	cp.Message = "PayOS holds payout " + found.ID + " under this Reference, but it could not be confirmed to be this one " +
+		"(the search does not show the recipient): call Send again with the same Reference"
+	return nil, &cp
+}
+
+// unreadable422 reports a 422 whose body said nothing readable (cut short,
+// empty): it may be the duplicate answer, or IDEMPOTENCY_CONFLICT.
+func unreadable422(pe *payout.Error) bool {
+	return pe.HTTPStatus == http.StatusUnprocessableEntity && pe.ProviderCode == "" && pe.Message == http.StatusText(pe.HTTPStatus)
+}
+
 // isDuplicate reports PayOS rejecting a payout for its merchantReference
 // (never an idempotency conflict): sure for a code or message saying so
-// (decodeError classified it) and for a 409 that names no code; not sure
-// for a 422 that merely mentions the reference, which may be a validation
-// message.
+// (decodeError classified it); not sure for a 409 that names no code (it
+// may be about the payout's state) nor for a 422 that merely mentions the
+// reference, which may be a validation message. Send resolves every one of
+// them by searching; one that is not sure and finds nothing keeps its own
+// error (ErrConflict, or ErrOutcomeUnknown after a possibly-served
+// attempt).
 func isDuplicate(pe *payout.Error) (dup, sure bool) {
 	if strings.EqualFold(pe.ProviderCode, CodeIdempotencyConflict) {
 		return false, false
@@ -171,10 +288,8 @@ func isDuplicate(pe *payout.Error) (dup, sure bool) {
 		return true, true
 	case pe.HTTPStatus == http.StatusConflict && pe.Code == payout.CodeConflict:
 		// Unless it is about an idempotency key still in use.
-		ok := !strings.Contains(strings.ToLower(pe.Message), "idempotency")
-		return ok, ok
-	case pe.HTTPStatus == http.StatusUnprocessableEntity &&
-		pe.ProviderCode == "" && pe.Message == http.StatusText(pe.HTTPStatus):
+		return !strings.Contains(strings.ToLower(pe.Message), "idempotency"), false
+	case unreadable422(pe):
 		// A 422 whose body said nothing readable (cut short, empty):
 		// it may be the duplicate answer, so look.
 		return true, false
@@ -184,26 +299,45 @@ func isDuplicate(pe *payout.Error) (dup, sure bool) {
 	return false, false
 }
 
+// reservedIDs are the names beside {id} under /api/v1/payout/: an id of
+// that name would reach another endpoint.
+var reservedIDs = map[string]bool{"search": true, "initiate": true}
+
 // Get returns the payout with PayOS transaction id id: GET
 // /api/v1/payout/{id}. A failed payout is returned with a nil error, its
 // FailureCode and FailureMessage set; classify the code with FailureCode.
+//
+// The id is PayOS's and opaque; what cannot be one path segment is refused
+// before sending (Field "id"; see httpx.PathSegment), as are "search" and
+// "initiate", which name PayOS's other endpoints. An answer about another
+// payout is payout.ErrProviderError.
 func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
-	if strings.TrimSpace(id) == "" {
-		return nil, payout.InvalidField("id", "is required")
+	seg, err := httpx.PathSegment("id", id)
+	if err != nil {
+		return nil, err
 	}
-	resp, err := c.do(ctx, httpx.Request{Method: http.MethodGet, Path: payoutPath + url.PathEscape(id)})
+	if reservedIDs[strings.ToLower(id)] {
+		return nil, payout.InvalidField("id", "%q names another PayOS endpoint, not a payout", id)
+	}
+	resp, err := c.do(ctx, httpx.Request{Method: http.MethodGet, Path: payoutPath + seg})
 	if err != nil {
 		return nil, err
 	}
 	w, err := decodePayout(resp.Body)
 	if err != nil {
 		return nil, &payout.Error{Code: payout.CodeProviderError, Provider: ProviderName, HTTPStatus: resp.StatusCode,
-			RequestID: resp.Header.Get("X-Request-Id"), Message: "the provider's answer is not the payout JSON expected", Err: err}
+			RequestID: c.eng.RequestID(resp.Header), Message: "the provider's answer is not the payout JSON expected", Err: err}
 	}
-	if w.TransactionID == "" {
-		w.TransactionID = id
+	p := w.toPayout()
+	switch {
+	case p.ID == "":
+		p.ID = id
+	case p.ID != id:
+		pe := httpx.WrongID(ProviderName, id, p.ID)
+		pe.HTTPStatus, pe.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
+		return nil, pe
 	}
-	return w.toPayout(), nil
+	return p, nil
 }
 
 // FindByReference returns the payout whose merchantReference is reference:
@@ -225,13 +359,13 @@ func (c *Client) FindByReference(ctx context.Context, reference string) (*payout
 	list, err := decodeSearch(resp.Body)
 	if err != nil {
 		return nil, &payout.Error{Code: payout.CodeProviderError, Provider: ProviderName, HTTPStatus: resp.StatusCode,
-			Reference: reference, RequestID: resp.Header.Get("X-Request-Id"),
+			Reference: reference, RequestID: c.eng.RequestID(resp.Header),
 			Message: "the search answer is not the JSON expected", Err: err}
 	}
 	var found *wirePayout
 	for i := range list {
 		w := &list[i]
-		if w.TransactionID == "" {
+		if w.id() == "" {
 			continue
 		}
 		if w.MerchantReference == reference {
@@ -273,7 +407,7 @@ func decodeSearch(body []byte) ([]wirePayout, error) {
 		if err := json.Unmarshal(body, &one); err != nil {
 			return nil, err
 		}
-		if one.TransactionID != "" {
+		if one.id() != "" {
 			list = append(list, one)
 		}
 		return list, nil

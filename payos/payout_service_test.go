@@ -40,7 +40,7 @@ func TestSendMatchesFixtures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := newMock(t)
 			m.onToken()
-			m.on(http.MethodPost, initiatePath, jsonResponder(201, fixture(t, "initiate_response.json")))
+			m.on(http.MethodPost, initiatePath, initiated(t, 201))
 			c := m.client()
 
 			p, err := c.Send(context.Background(), tc.req)
@@ -61,7 +61,7 @@ func TestSendMatchesFixtures(t *testing.T) {
 			assert.JSONEq(t, string(fixture(t, tc.fixture)), string(init[0].Body))
 
 			assert.Equal(t, txID, p.ID)
-			assert.Equal(t, "PAYOUT_550e8400-e29b-41d4-a716-446655440000", p.Reference, "as PayOS echoes it")
+			assert.Equal(t, tc.req.Reference, p.Reference, "as PayOS echoes it")
 			assert.Equal(t, ProviderName, p.Provider)
 			assert.Equal(t, payout.StatusPending, p.Status)
 			assert.Equal(t, "RECEIVED", p.ProviderStatus)
@@ -281,34 +281,88 @@ func TestSend422AboutReferenceThatIsNoDuplicate(t *testing.T) {
 	assert.Len(t, m.recorded(searchPath), 1)
 }
 
+// Issue 10, item 5: IDEMPOTENCY_CONFLICT says the Reference's key holds a
+// request with another body: the Reference belongs to another payout, and
+// this one was not made. The search names what differs when it can.
 func TestSendIdempotencyConflict(t *testing.T) {
-	m := newMock(t)
-	m.onToken()
-	m.on(http.MethodPost, initiatePath, jsonString(422, `{"error":{"code":"IDEMPOTENCY_CONFLICT","message":"Idempotency key reused with a different body"}}`))
-	m.on(http.MethodGet, searchPath, searchFixture(t))
-	_, err := m.client().Send(context.Background(), individualRequest())
-	require.ErrorIs(t, err, payout.ErrConflict)
-	var pe *payout.Error
-	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, CodeIdempotencyConflict, pe.ProviderCode)
-	assert.Contains(t, pe.Message, "Reference was already used")
-	assert.Empty(t, m.recorded(searchPath), "a conflict is the caller's mistake, not a duplicate to resolve")
+	for name, tc := range map[string]struct {
+		amount money.Amount
+		names  string
+	}{
+		"same amount":    {money.New(2000, money.KES), "recipient (phone or name) or sender"},
+		"another amount": {money.New(2500, money.KES), "amount KES 20.00, not KES 25.00"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := newMock(t)
+			m.onToken()
+			m.on(http.MethodPost, initiatePath, jsonString(422, `{"error":{"code":"IDEMPOTENCY_CONFLICT","message":"Idempotency key reused with a different body"}}`))
+			m.on(http.MethodGet, searchPath, searchFixture(t))
+			req := individualRequest()
+			req.Amount = tc.amount
+			p, err := m.client().Send(context.Background(), req)
+			assert.Nil(t, p)
+			require.ErrorIs(t, err, payout.ErrDuplicateReference)
+			assert.Contains(t, err.Error(), tc.names)
+			assert.Contains(t, err.Error(), txID, "names the payout holding the Reference")
+			var pe *payout.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, CodeIdempotencyConflict, pe.ProviderCode)
+			assert.Equal(t, 422, pe.HTTPStatus)
+			assert.Equal(t, refIndiv, pe.Reference)
+			require.Len(t, m.recorded(initiatePath), 1)
+			s := m.recorded(searchPath)
+			require.Len(t, s, 1)
+			assert.Equal(t, refIndiv, s[0].Query.Get("merchantReference"))
+		})
+	}
 }
 
+// An unknown outcome is looked up by reference. PayOS's search does not
+// show the recipient, so the payout found is confirmed by asking once more
+// under the same Idempotency-Key (issue 10, item 5): PayOS replays the
+// original for the same request, refuses the key for another.
 func TestSendOutcomeUnknownResolvedBySearch(t *testing.T) {
-	m := newMock(t)
-	m.onToken()
-	m.on(http.MethodPost, initiatePath, jsonString(502, `<html>bad gateway</html>`))
-	m.on(http.MethodGet, searchPath, searchFixture(t))
-	p, err := m.client().Send(context.Background(), individualRequest())
-	require.NoError(t, err)
-	assert.Equal(t, txID, p.ID)
-	init := m.recorded(initiatePath)
-	require.Len(t, init, 1+payout.DefaultMaxRetries, "a keyed POST is retried on 5xx")
-	for _, c := range init {
-		assert.Equal(t, refIndiv, c.Header.Get("Idempotency-Key"), "the same key on every attempt")
-	}
-	assert.Len(t, m.recorded(searchPath), 1)
+	badGateway := jsonString(502, `<html>bad gateway</html>`)
+	t.Run("confirmed by the replay", func(t *testing.T) {
+		m := newMock(t)
+		m.onToken()
+		m.on(http.MethodPost, initiatePath, badGateway, badGateway, badGateway, badGateway, initiated(t, 200))
+		m.on(http.MethodGet, searchPath, searchFixture(t))
+		p, err := m.client().Send(context.Background(), individualRequest())
+		require.NoError(t, err)
+		assert.Equal(t, txID, p.ID)
+		init := m.recorded(initiatePath)
+		require.Len(t, init, 1+payout.DefaultMaxRetries+1, "a keyed POST is retried on 5xx, then asked once more")
+		for _, c := range init {
+			assert.Equal(t, refIndiv, c.Header.Get("Idempotency-Key"), "the same key on every attempt")
+			assert.JSONEq(t, string(fixture(t, "initiate_request_individual.json")), string(c.Body))
+		}
+		assert.Len(t, m.recorded(searchPath), 1)
+	})
+	t.Run("the key holds another request", func(t *testing.T) {
+		m := newMock(t)
+		m.onToken()
+		m.on(http.MethodPost, initiatePath, badGateway, badGateway, badGateway, badGateway,
+			jsonString(422, `{"error":{"code":"IDEMPOTENCY_CONFLICT","message":"Idempotency-Key was already used with a different request body"}}`))
+		m.on(http.MethodGet, searchPath, searchFixture(t))
+		p, err := m.client().Send(context.Background(), individualRequest())
+		assert.Nil(t, p, "the payout found pays someone else")
+		require.ErrorIs(t, err, payout.ErrDuplicateReference)
+		assert.Contains(t, err.Error(), txID)
+	})
+	t.Run("not confirmed", func(t *testing.T) {
+		m := newMock(t)
+		m.onToken()
+		m.on(http.MethodPost, initiatePath, badGateway)
+		m.on(http.MethodGet, searchPath, searchFixture(t))
+		p, err := m.client().Send(context.Background(), individualRequest())
+		assert.Nil(t, p)
+		require.ErrorIs(t, err, payout.ErrOutcomeUnknown)
+		assert.Contains(t, err.Error(), txID, "names the payout found")
+		var pe *payout.Error
+		require.ErrorAs(t, err, &pe)
+		assert.Equal(t, refIndiv, pe.Reference)
+	})
 }
 
 func TestSendOutcomeUnknownNotFound(t *testing.T) {
@@ -355,13 +409,13 @@ func TestSendUnreadableSuccessIsResolved(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			m := newMock(t)
 			m.onToken()
-			m.on(http.MethodPost, initiatePath, jsonString(201, body))
+			m.on(http.MethodPost, initiatePath, jsonString(201, body), jsonString(201, body), initiated(t, 200))
 			m.on(http.MethodGet, searchPath, jsonString(200, `[]`), searchFixture(t))
 			c := m.client()
 			_, err := c.Send(context.Background(), individualRequest())
 			require.ErrorIs(t, err, payout.ErrOutcomeUnknown, "created, id lost, not found yet")
 			p, err := c.Send(context.Background(), individualRequest())
-			require.NoError(t, err, "found by the second search")
+			require.NoError(t, err, "found by the second search, confirmed by the replay")
 			assert.Equal(t, txID, p.ID)
 		})
 	}
@@ -379,7 +433,7 @@ func TestSendFailureCodes(t *testing.T) {
 		{CodeInvalidData, 400, payout.ErrInvalidRecipient},
 		{CodeNetworkError, 400, payout.ErrProviderError},
 		{CodeDownstreamError, 424, payout.ErrProviderError},
-		{CodeIdempotencyConflict, 422, payout.ErrConflict},
+		{CodeIdempotencyConflict, 422, payout.ErrDuplicateReference},
 		{"SOMETHING_NEW", 403, payout.ErrForbidden},
 		{"SOMETHING_NEW", 400, payout.ErrInvalidRequest},
 		{"SOMETHING_NEW", 429, payout.ErrRateLimited},
@@ -409,7 +463,13 @@ func TestSendFailureCodes(t *testing.T) {
 			assert.Equal(t, payout.StatusFailed, p.Status)
 			assert.Equal(t, tt.code, p.FailureCode)
 			if c := FailureCode(tt.code); c != "" {
-				assert.ErrorIs(t, c.Err(), tt.want)
+				want := tt.want
+				if tt.code == CodeIdempotencyConflict {
+					// As a code it is a conflict; Send reads it as the
+					// Reference belonging to another payout.
+					want = payout.ErrConflict
+				}
+				assert.ErrorIs(t, c.Err(), want)
 			} else {
 				assert.Equal(t, "SOMETHING_NEW", tt.code)
 			}
@@ -459,12 +519,12 @@ func TestGetMapsFixtures(t *testing.T) {
 func TestGetEscapesIDAndMapsNotFound(t *testing.T) {
 	m := newMock(t)
 	m.onToken()
-	m.on(http.MethodGet, payoutPath+"a%2Fb", jsonString(404, `{"message":"Transaction not found","error":"Not Found","statusCode":404}`))
+	m.on(http.MethodGet, payoutPath+"a%20b%3F%23", jsonString(404, `{"message":"Transaction not found","error":"Not Found","statusCode":404}`))
 	c := m.client()
-	_, err := c.Get(context.Background(), "a/b")
+	_, err := c.Get(context.Background(), "a b?#")
 	require.ErrorIs(t, err, payout.ErrNotFound)
 	assert.Contains(t, err.Error(), "Transaction not found")
-	assert.Len(t, m.recorded(payoutPath+"a/b"), 1, "one GET, not retried")
+	assert.Len(t, m.recorded(payoutPath+"a b?#"), 1, "one GET, one segment, not retried")
 
 	_, err = c.Get(context.Background(), "")
 	require.ErrorIs(t, err, payout.ErrInvalidRequest)

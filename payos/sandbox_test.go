@@ -99,7 +99,7 @@ func TestSandboxErrors(t *testing.T) {
 	_, err = c.Send(ctx, sandboxRequest("SB-C", "0712345678", 100_00))
 	require.NoError(t, err)
 	_, err = c.Send(ctx, sandboxRequest("SB-C", "0712345678", 200_00))
-	require.ErrorIs(t, err, payout.ErrConflict, "the same Reference for another payout")
+	require.ErrorIs(t, err, payout.ErrDuplicateReference, "the same Reference for another payout")
 
 	bad, err := payos.New(sb.PayOSMerchantID(), "wrong-secret", payout.WithBaseURL(sb.PayOSURL()))
 	require.NoError(t, err)

@@ -32,7 +32,18 @@ type TokenSourceFunc func(ctx context.Context) (*Token, error)
 func (f TokenSourceFunc) Token(ctx context.Context) (*Token, error) { return f(ctx) }
 
 // Token is an access token. Printing it (fmt verbs, slog) never shows
-// AccessToken.
+// AccessToken, and neither does encoding it: encoding/json (MarshalJSON)
+// and every encoder that uses encoding.TextMarshaler (MarshalText) write it
+// without AccessToken, so that a token logged or stored as JSON by accident
+// leaks nothing.
+//
+// A TokenSource that persists tokens on purpose (a cache shared by several
+// processes, say) stores the three fields itself, explicitly:
+//
+//	rec := storedToken{Access: t.AccessToken, Type: t.TokenType, Expiry: t.Expiry}
+//
+// and rebuilds a Token from them; json.Unmarshal into a Token is not a way
+// back, since nothing ever writes AccessToken out.
 type Token struct {
 	// AccessToken is the bearer credential.
 	AccessToken string
@@ -71,6 +82,32 @@ func (t Token) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(t.String())) 
 
 // LogValue is String, for slog.
 func (t Token) LogValue() slog.Value { return slog.StringValue(t.String()) }
+
+// tokenJSON is what MarshalJSON writes: a Token without its AccessToken.
+type tokenJSON struct {
+	TokenType   string     `json:"tokenType"`
+	Expiry      *time.Time `json:"expiry,omitempty"`
+	AccessToken string     `json:"accessToken"`
+}
+
+// MarshalJSON encodes t without its access token: the member accessToken
+// is "[REDACTED]" (empty for a token without one). See Token for how to
+// persist a token on purpose.
+func (t Token) MarshalJSON() ([]byte, error) {
+	out := tokenJSON{TokenType: t.scheme()}
+	if !t.Expiry.IsZero() {
+		exp := t.Expiry.UTC()
+		out.Expiry = &exp
+	}
+	if t.AccessToken != "" {
+		out.AccessToken = httpx.Placeholder
+	}
+	return json.Marshal(out)
+}
+
+// MarshalText is String: a text encoding (encoding.TextMarshaler, used by
+// encoding/xml, slog's text handler, map keys) without the access token.
+func (t Token) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
 
 func (t *Token) scheme() string {
 	if t.TokenType == "" || strings.EqualFold(t.TokenType, "bearer") {
@@ -313,7 +350,7 @@ func (s *clientCredentials) Token(ctx context.Context) (*Token, error) {
 	var tr tokenResponse
 	if err := json.Unmarshal(resp.Body, &tr); err != nil {
 		return nil, &payout.Error{Code: payout.CodeProviderError, Provider: ProviderName, HTTPStatus: resp.StatusCode,
-			Message: "the token endpoint's answer is not the JSON expected", RequestID: resp.Header.Get("X-Request-Id")}
+			Message: "the token endpoint's answer is not the JSON expected", RequestID: s.eng.RequestID(resp.Header)}
 	}
 	tok, ok := tr.token(s.now())
 	if !ok && tr.Data != nil {
@@ -321,7 +358,7 @@ func (s *clientCredentials) Token(ctx context.Context) (*Token, error) {
 	}
 	if !ok {
 		return nil, &payout.Error{Code: payout.CodeProviderError, Provider: ProviderName, HTTPStatus: resp.StatusCode,
-			Message: "the token endpoint's answer carries no access token", RequestID: resp.Header.Get("X-Request-Id")}
+			Message: "the token endpoint's answer carries no access token", RequestID: s.eng.RequestID(resp.Header)}
 	}
 	return tok, nil
 }

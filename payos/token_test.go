@@ -132,7 +132,7 @@ func TestConcurrentColdSendsMakeOneTokenCall(t *testing.T) {
 				return
 			}
 			w.WriteHeader(201)
-			w.Write(fixture(t, "initiate_response.json"))
+			fmt.Fprintf(w, `{"transactionId":"%s","status":"RECEIVED","merchantReference":%q}`, txID, r.Header.Get("Idempotency-Key"))
 		default:
 			w.WriteHeader(404)
 		}

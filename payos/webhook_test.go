@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -59,13 +60,14 @@ func TestParseWebhookTypes(t *testing.T) {
 
 func TestParseWebhookErrors(t *testing.T) {
 	for body, field := range map[string]string{
-		`{"type":"payout.completed"}`:                                  "payload",
-		`{"type":"payout.completed","payload":null,"data":"x"}`:        "payload",
-		`{"type":"payout.completed","payload":[1]}`:                    "payload",
-		`{"type":"payout.completed","payload":{"status":"COMPLETED"}}`: "payload.transactionId",
-		`{"type":"payout.completed","data":{"transactionId":"t"}}`:     "payload.status",
-		`{"payload":{"transactionId":"t","status":"COMPLETED"}}`:       "type",
-		`{"type":"payout.completed","payload":{"transactionId":1}}`:    "payload",
+		`{"type":"payout.completed"}`:                                                       "payload",
+		`{"type":"payout.completed","payload":null,"data":"x"}`:                             "payload",
+		`{"type":"payout.completed","payload":[1]}`:                                         "payload",
+		`{"type":"payout.completed","payload":{"status":"COMPLETED"}}`:                      "payload.transactionId",
+		`{"type":"payout.completed","data":{"transactionId":"t"}}`:                          "payload.status",
+		`{"type":"payout.completed","payload":{"transactionId":"t","status":"FAILED"}}`:     "type",
+		`{"type":"transaction.settled","data":{"transactionId":"t","status":"PROCESSING"}}`: "type",
+		`{"type":"payout.completed","payload":{"transactionId":1}}`:                         "payload",
 		`[]`: "",
 		`{"type":"payout.completed","payload":{"transactionId":"t","status"`: "",
 		``: "",
@@ -88,6 +90,60 @@ func TestParseWebhookErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "exceeds")
 }
 
+// Regression (issue 11, item 5): correctly signed PayOS bodies of shapes
+// the parser does not know were answered 400, so that PayOS retried them
+// for a day and could disable the endpoint.
+func TestWebhookHandlerAcceptsAuthenticEventsOfUnknownShape(t *testing.T) {
+	var mu sync.Mutex
+	var got []payout.Event
+	h, err := NewWebhookHandler(testWebhookSecret, func(_ context.Context, ev payout.Event) error {
+		mu.Lock()
+		got = append(got, ev)
+		mu.Unlock()
+		return nil
+	})
+	require.NoError(t, err)
+	bodies := []string{
+		`{"type":"endpoint.ping"}`,
+		`{"type":"balance.low","data":{"balance":{"amount":"120.00","currency":"KES"},"threshold":"500.00"}}`,
+		`{"type":"merchant.kyc.approved","payload":{"merchantId":"m-1","approvedAt":"2026-03-01T09:00:00Z"}}`,
+		`{"type":"payout.created","payload":{"transactionId":"t-new","merchantReference":"R-1"}}`,
+		`{"type":"payout.created","payload":"not an object"}`,
+		`{"type":{"nested":true},"payload":[1,2]}`,
+		`{}`,
+	}
+	for i, b := range bodies {
+		hdr, err := webhook.Sign(testWebhookSecret, fmt.Sprint("msg_", i), time.Now(), []byte(b))
+		require.NoError(t, err)
+		r := httptest.NewRequest(http.MethodPost, "/hooks/payos", strings.NewReader(b))
+		for k, v := range hdr {
+			r.Header[k] = v
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		assert.Equal(t, http.StatusOK, w.Code, b)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, got, len(bodies), "each one handed on, for the application to decide")
+	for i, ev := range got {
+		assert.Nil(t, ev.Payout, bodies[i])
+		assert.Equal(t, fmt.Sprint("msg_", i), ev.ID, "deduplicated by its svix-id")
+		assert.JSONEq(t, bodies[i], string(ev.Raw))
+	}
+	assert.Equal(t, "endpoint.ping", got[0].Type)
+	assert.Equal(t, "payout.created", got[3].Type)
+
+	// An unknown type whose object is a payout carries it.
+	ev, err := ParseWebhook([]byte(`{"type":"payout.on_hold","payload":{"transactionId":"t1","status":"ON_HOLD"}}`))
+	require.NoError(t, err)
+	require.NotNil(t, ev.Payout)
+	assert.Equal(t, payout.StatusPending, ev.Payout.Status)
+	// A malformed documented payout event is still refused.
+	_, err = ParseWebhook([]byte(`{"type":"payout.completed","payload":{"merchantReference":"R-1"}}`))
+	assert.ErrorIs(t, err, ErrInvalidWebhook)
+}
+
 func FuzzParseWebhook(f *testing.F) {
 	for _, name := range []string{"webhook_payout_completed.json", "webhook_payout_failed.json", "get_payout_failed.json"} {
 		f.Add(fixture(f, name))
@@ -101,12 +157,20 @@ func FuzzParseWebhook(f *testing.F) {
 			require.ErrorIs(t, err, ErrInvalidWebhook)
 			return
 		}
-		require.NotNil(t, ev.Payout)
-		require.NotEmpty(t, ev.Type)
-		require.NotEmpty(t, ev.Payout.ID)
-		require.True(t, strings.HasPrefix(ev.ID, "payos:"+ev.Payout.ID+":"))
 		require.Equal(t, ProviderName, ev.Provider)
 		require.True(t, json.Valid(ev.Raw))
+		if want, known := payoutEventStatus[ev.Type]; known {
+			require.NotNil(t, ev.Payout, "a documented payout event has its payout")
+			if ev.Payout.Status != payout.StatusReversed {
+				require.Equal(t, want, ev.Payout.Status, "and its type agrees with its status")
+			}
+		}
+		if ev.Payout == nil {
+			require.Empty(t, ev.ID)
+			return
+		}
+		require.NotEmpty(t, ev.Payout.ID)
+		require.True(t, strings.HasPrefix(ev.ID, "payos:"+ev.Payout.ID+":"))
 	})
 }
 
@@ -172,3 +236,7 @@ func TestWebhookHandlerVerifiesAndParses(t *testing.T) {
 	_, err = NewWebhookHandler("not base64!", handle)
 	require.ErrorIs(t, err, webhook.ErrInvalidSecret)
 }
+
+// testWebhookSecret is the endpoint secret of the tests (the fixture
+// vector's: 24 bytes).
+const testWebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/payoutkit/payout"
+	"github.com/payoutkit/payout/internal/httpx"
 	"github.com/payoutkit/payout/money"
 	"github.com/payoutkit/payout/phone"
 	"github.com/payoutkit/payout/webhook"
@@ -101,9 +102,9 @@ func (f *Fake) OnPhone(number string, o Outcome) error {
 
 // Send records req, validates it (see Validate), and then, in this order:
 // returns the payout an earlier Send created for the same Reference (or,
-// when that payout's amount or recipient differs, an error matching
-// payout.ErrDuplicateReference: the Reference was reused for another
-// payout); applies a scripted
+// when that payout's amount or phone differs, an error matching
+// payout.ErrDuplicateReference that names what differs, as the adapters
+// do: the Reference was reused for another payout); applies a scripted
 // Outcome (by Reference first, then by phone); or accepts the payout as
 // StatusPending.
 func (f *Fake) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
@@ -118,10 +119,8 @@ func (f *Fake) Send(ctx context.Context, req payout.Request) (*payout.Payout, er
 	}
 	n, _ := phone.Parse(req.Recipient.Phone) // Validate checked it
 	if p, ok := f.byRef[req.Reference]; ok {
-		if p.Amount != req.Amount || p.Phone != n.International() {
-			return nil, &payout.Error{Code: payout.CodeDuplicateReference, Provider: FakeProvider, Reference: req.Reference,
-				Message: "this Reference belongs to an earlier payout of " + p.Amount.String() + " to " + phone.Mask(p.Phone) +
-					": use a new Reference for a new payout"}
+		if diffs := httpx.Differences(req, p); len(diffs) > 0 {
+			return nil, httpx.DuplicateReference(FakeProvider, req, p, diffs)
 		}
 		cp := *p
 		return &cp, nil
@@ -291,10 +290,13 @@ func (f *Fake) Event(id string) (payout.Event, error) {
 
 func fakeEventID(p *payout.Payout) string { return "fake:" + p.ID + ":" + string(p.Status) }
 
-// WebhookRequest returns a POST to url carrying the payout's event, signed
-// with Standard Webhooks headers under secret ("whsec_..."): feed it to a
-// webhook.Handler built with ParseWebhook and a webhook.StandardVerifier on
-// the same secret, through httptest.NewRecorder or a real server.
+// WebhookRequest returns a POST to url carrying the payout's event in the
+// Fake's own shape, signed with Standard Webhooks headers under secret
+// ("whsec_..."): feed it to a webhook.Handler built with this package's
+// ParseWebhook and a webhook.StandardVerifier on the same secret. A PalPluss
+// or PayOS route does not read this shape: test those with
+// PalPlussWebhookRequest and PayOSWebhookRequest, which build what the
+// provider sends.
 func (f *Fake) WebhookRequest(id, url, secret string) (*http.Request, error) {
 	ev, err := f.Event(id)
 	if err != nil {

@@ -43,6 +43,33 @@ func TestFakeSendIsIdempotentPerReference(t *testing.T) {
 	assert.Len(t, f.Payouts(), 1)
 }
 
+// Issue 10, item 5: the same Reference and amount to another phone. The old
+// Fake returned the earlier payout with a nil error, as if phone B had been
+// paid; it now behaves as the adapters do.
+func TestFakeReferenceReusedForAnotherPhone(t *testing.T) {
+	f := payouttest.NewFake()
+	ctx := context.Background()
+	first, err := f.Send(ctx, request("R-9", "0712345678"))
+	require.NoError(t, err)
+	p, err := f.Send(ctx, request("R-9", "0798765432"))
+	assert.Nil(t, p)
+	require.ErrorIs(t, err, payout.ErrDuplicateReference)
+	assert.Contains(t, err.Error(), "phone 2547****5678, not 2547****5432")
+	assert.Contains(t, err.Error(), first.ID)
+	assert.NotContains(t, err.Error(), "0798765432", "phones are masked")
+	var pe *payout.Error
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "R-9", pe.Reference)
+	assert.Equal(t, payouttest.FakeProvider, pe.Provider)
+	assert.Len(t, f.Payouts(), 1)
+
+	other := request("R-9", "0712345678")
+	other.Amount = money.New(1000, money.KES)
+	_, err = f.Send(ctx, other)
+	require.ErrorIs(t, err, payout.ErrDuplicateReference)
+	assert.Contains(t, err.Error(), "amount KES 500.00, not KES 10.00")
+}
+
 func TestFakeValidates(t *testing.T) {
 	f := payouttest.NewFake()
 	_, err := f.Send(context.Background(), request("R-2", "020 1234567"))

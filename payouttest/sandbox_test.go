@@ -69,11 +69,11 @@ func TestSandboxSeparateHostsByDefault(t *testing.T) {
 
 func TestSandboxOptions(t *testing.T) {
 	s := newTestSandbox(t, WithPalPlussAPIKey("pk_live_abc"), WithPayOSCredentials("m-1", "secret-1"),
-		WithPayOSWebhookSecret("whsec_c2VjcmV0"))
+		WithPayOSWebhookSecret("whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCBrZXkhIQ=="))
 	assert.Equal(t, "pk_live_abc", s.PalPlussAPIKey())
 	assert.Equal(t, "m-1", s.PayOSMerchantID())
 	assert.Equal(t, "secret-1", s.PayOSClientSecret())
-	assert.Equal(t, "whsec_c2VjcmV0", s.PayOSWebhookSecret())
+	assert.Equal(t, "whsec_dGhpcyBpcyBhbm90aGVyIHNlY3JldCBrZXkhIQ==", s.PayOSWebhookSecret())
 	assert.Equal(t, 401, call(t, "GET", s.PalPlussURL()+"/wallets/service/balance", map[string]string{"Authorization": basic(DefaultSandboxPalPlussAPIKey)}, nil).status)
 	assert.Equal(t, 200, call(t, "GET", s.PalPlussURL()+"/wallets/service/balance", map[string]string{"Authorization": basic("pk_live_abc")}, nil).status)
 	payosToken(t, s)

@@ -171,7 +171,7 @@ func TestPayOSWebhookSignedAndRedelivered(t *testing.T) {
 	tampered := append([]byte(nil), got[1].body...)
 	tampered[len(tampered)-3] ^= 1
 	assert.Error(t, verifier.Verify(got[1].header, tampered))
-	other, err := webhook.NewStandardVerifier("whsec_" + base64.StdEncoding.EncodeToString([]byte("another secret")))
+	other, err := webhook.NewStandardVerifier("whsec_" + base64.StdEncoding.EncodeToString([]byte("another webhook secret")))
 	require.NoError(t, err)
 	assert.Error(t, other.Verify(got[1].header, got[1].body))
 }

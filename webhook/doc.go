@@ -11,7 +11,8 @@
 // provider itself delivers some events twice, late, or out of order. So a
 // request is untrusted until it is proved otherwise:
 //
-//   - its body is capped (1 MiB) before anything else;
+//   - its body is capped (1 MiB) and must arrive within a read deadline,
+//     before anything else;
 //   - it is authenticated before it is parsed (a StandardVerifier checks the
 //     provider's signature; a CallbackSigner's Verifier checks a token in
 //     the URL);
@@ -46,22 +47,86 @@
 //   - 2xx once the application's HandleFunc accepted the event, and for a
 //     duplicate of an event already processed (it is not handed on again),
 //     and for events of types nobody knows (the HandleFunc sees them and
-//     decides: rejecting them would only make the provider retry in vain);
+//     decides: rejecting them would only make the provider retry in vain),
+//     and for a stale event the provider's record has moved past (a FAILED
+//     confirmed after the payout was REVERSED: not handed on);
 //   - 409 for a duplicate arriving while the first delivery is still being
 //     processed, so that the provider comes back once the outcome is known;
 //   - 500 when the HandleFunc fails or panics: the claim on the event is
 //     released, and the provider's redelivery is processed;
-//   - 503 when the deduplication store or the confirmation cannot work
-//     now; 422 when the provider does not know the event's transaction;
-//   - 400, 401, 405 and 413 for requests that are malformed, not authentic,
-//     not POST or too large.
+//   - 503 (with Retry-After) when the deduplication store or the
+//     confirmation cannot work now, or the confirmation budget is spent;
+//   - 422 when the provider's record does not back the event: it does not
+//     know the transaction, or reports another payout or another status
+//     than the event claims (the event is neither handed on nor remembered,
+//     so the genuine delivery of that status is processed when it comes);
+//   - 400, 401, 405, 408 and 413 for requests that are malformed, not
+//     authentic, not POST, too slow or too large.
 //
 // Deduplication cannot be perfect (a process can die after acting and
 // before answering), so the HandleFunc must be idempotent: record a
 // payout's terminal status only once, and ignore an event that would move
 // a payout back from a terminal status.
 //
+// # Several replicas
+//
 // NewMemoryStore deduplicates within one process. With several replicas
-// behind a load balancer, give them one shared Store (Redis, SQL; see
-// Store).
+// behind a load balancer, give them one shared Store (Redis, SQL, the
+// pgstore module; see Store). Each claim is a Lease with an owner token: a
+// delivery whose lease ran out while its HandleFunc was slow, and whose
+// event another replica took over, can no longer release that replica's
+// claim (ErrLeaseLost) and let a third delivery in: a delivery runs beside
+// an earlier one only once the earlier one's lease has expired. Make the
+// claim ttl
+// (WithClaimTTL) longer than the HandleFunc takes, and make the HandleFunc
+// idempotent for the rare takeover. webhooktest.StoreConformance checks a
+// Store against this contract.
+//
+// # Serving it
+//
+// A Handler bounds what it reads (WithMaxBody) and how long it waits for a
+// body (WithReadTimeout, through http.ResponseController), and never
+// allocates ahead of the bytes that arrived. The rest belongs to the
+// http.Server, whose zero value waits for ever; set its timeouts:
+//
+//	srv := &http.Server{
+//		Addr:              ":8443",
+//		Handler:           mux,
+//		ReadHeaderTimeout: 5 * time.Second,  // slow headers
+//		ReadTimeout:       15 * time.Second, // headers and body
+//		WriteTimeout:      60 * time.Second, // longer than confirmation + HandleFunc
+//		IdleTimeout:       60 * time.Second, // kept-alive connections
+//		MaxHeaderBytes:    16 << 10,         // webhook headers are small
+//	}
+//	log.Fatal(srv.ListenAndServeTLS(certFile, keyFile))
+//
+// A WriteTimeout shorter than the HandleFunc loses the answer, not the
+// event: the provider delivers it again and finds it processed.
+//
+// # What a flood costs
+//
+// PalPluss does not sign its callbacks, and a callback URL travels through
+// logs, proxies and browser histories; assume one leaks. With it, anyone
+// can POST events about that one payout (the token binds the reference).
+// Each such request costs the Handler at most the body (capped, read within
+// the read timeout), one HMAC, one parse and one Store claim (keys are
+// bounded to MaxKeyLen bytes, MemoryStore to DefaultMaxBytes) — and, for
+// the confirmation, a Get on the merchant's API key, which PalPluss limits
+// to 60 a minute for everything, Sends included. So confirmations are
+// coalesced (one Get for concurrent deliveries naming one transaction),
+// reused for two seconds (unless a delivery claims a later status than the
+// answer), and budgeted (ConfirmLimits): by default, for any one payout, 2
+// at once and then one every 10 s (6 a minute), and 20 a minute in all, 4
+// at once. A flood through one leaked URL therefore costs at most 6 Gets a
+// minute; floods through many cost at most 20 a minute, and 40 of
+// PalPluss's 60 stay for Sends. Once the payout really settles, the next
+// delivery about it (the flood's own, or PalPluss's) is confirmed with the
+// new status and processed, so a flood delays its effect by seconds, no
+// more.
+// Deliveries past the budget are answered 503 with Retry-After, and the
+// provider delivers them again; a genuine callback that keeps landing in
+// a flood may exhaust its redeliveries (PalPluss: five, over about ten
+// minutes), so reconcile payouts that stay pending by Get, as you must
+// for a lost callback anyway. No forged status reaches the HandleFunc: an
+// event is handed on only with the status the provider confirms.
 package webhook

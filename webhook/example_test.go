@@ -161,7 +161,15 @@ func ExampleNewHandler() {
 		// webhook.WithConfirm(webhook.ConfirmByGet(client)),
 		// webhook.WithStore(sharedStore), webhook.WithLogger(logger),
 	))
-	srv := httptest.NewServer(mux) // in production: http.Server{Handler: mux, ...}.ListenAndServeTLS
+	// In production: the same http.Server, with srv.ListenAndServeTLS.
+	// Its zero timeouts wait for ever: set every one (see the package doc).
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Config.ReadHeaderTimeout = 5 * time.Second
+	srv.Config.ReadTimeout = 15 * time.Second
+	srv.Config.WriteTimeout = 60 * time.Second
+	srv.Config.IdleTimeout = 60 * time.Second
+	srv.Config.MaxHeaderBytes = 16 << 10
+	srv.Start()
 	defer srv.Close()
 
 	// The provider delivers an event, then delivers it again.

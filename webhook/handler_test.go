@@ -477,22 +477,45 @@ func (f *fakeGetter) Get(_ context.Context, id string) (*payout.Payout, error) {
 	return &cp, nil
 }
 
-func TestHandlerConfirmReplacesForgedSuccess(t *testing.T) {
+// Regression (issue 11, item 1): a forged "succeeded" for a pending payout
+// was handed on as Type=transaction.success with Status=pending, and its
+// key marked done, so that the genuine delivery of the success, once the
+// payout settled, was answered 200 as a duplicate and never handed on.
+func TestHandlerContradictedEventIsNotMarkedDone(t *testing.T) {
 	get := &fakeGetter{payouts: map[string]*payout.Payout{
-		"tx1": {ID: "tx1", Reference: "R1", Provider: "stub", Status: payout.StatusFailed, FailureCode: "2001"},
+		"tx1": {ID: "tx1", Reference: "R1", Provider: "stub", Status: payout.StatusPending},
 	}}
 	rec := &recorder{}
-	h := NewHandler(stubParse, rec.handle, WithConfirm(ConfirmByGet(get)))
-	forged := stubBody("evt-1", "transaction.success", "tx1", "R1", string(payout.StatusSucceeded))
+	store := NewMemoryStore(0)
+	h := NewHandler(stubParse, rec.handle, WithStore(store), WithConfirm(ConfirmByGet(get)),
+		WithConfirmLimits(unlimited))
+	// The stub's ids are the PalPluss shape: transaction and status.
+	forged := stubBody("tx1:succeeded", "transaction.success", "tx1", "R1", string(payout.StatusSucceeded))
 	w := serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(forged)))
+	assert.Equal(t, http.StatusUnprocessableEntity, w.Code, "the provider says pending")
+	assert.Zero(t, rec.count(), "an event the provider contradicts is not handed on")
+	assert.Zero(t, store.Len(), "nor remembered under the key it claims")
+
+	// The payout settles; PalPluss delivers the genuine success.
+	get.mu.Lock()
+	get.payouts["tx1"] = &payout.Payout{ID: "tx1", Reference: "R1", Provider: "stub", Status: payout.StatusSucceeded, Receipt: "LGR019G3J2"}
+	get.mu.Unlock()
+	w = serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(forged)))
 	assert.Equal(t, http.StatusOK, w.Code)
-	require.Equal(t, 1, rec.count())
+	require.Equal(t, 1, rec.count(), "the genuine delivery is processed")
 	ev := rec.last()
-	assert.Equal(t, payout.StatusFailed, ev.Payout.Status, "the provider's answer, not the body's claim")
-	assert.Equal(t, "2001", ev.Payout.FailureCode)
-	assert.Equal(t, "evt-1", ev.ID)
-	assert.Equal(t, "transaction.success", ev.Type, "the type is kept as sent")
+	assert.Equal(t, payout.StatusSucceeded, ev.Payout.Status)
+	assert.Equal(t, "LGR019G3J2", ev.Payout.Receipt, "the provider's record")
+	assert.Equal(t, "transaction.success", ev.Type)
 	assert.JSONEq(t, string(forged), string(ev.Raw))
+
+	// Another transaction, another reference than the claimed one: refused too.
+	get.mu.Lock()
+	get.payouts["tx2"] = &payout.Payout{ID: "tx-other", Reference: "R2", Status: payout.StatusFailed}
+	get.mu.Unlock()
+	w = serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(stubBody("tx2:failed", "transaction.failed", "tx2", "R2", "failed"))))
+	assert.Equal(t, http.StatusUnprocessableEntity, w.Code, "an answer about another transaction confirms nothing")
+	assert.Equal(t, 1, rec.count())
 }
 
 func TestHandlerConfirmFailures(t *testing.T) {
@@ -529,7 +552,7 @@ func TestHandlerConfirmFailures(t *testing.T) {
 			if confirm == nil {
 				confirm = ConfirmByGet(tt.getter)
 			}
-			h := NewHandler(stubParse, rec.handle, WithConfirm(confirm))
+			h := NewHandler(stubParse, rec.handle, WithConfirm(confirm), WithConfirmLimits(unlimited))
 			w := serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)))
 			assert.Equal(t, tt.want, w.Code)
 			assert.Zero(t, rec.count(), "an unconfirmed event never reaches the handler")
@@ -601,7 +624,7 @@ func TestHandlerCallbackVerifier(t *testing.T) {
 	assert.Equal(t, http.StatusUnprocessableEntity, post(urlA, bAsA))
 	assert.Zero(t, rec.count())
 
-	aboutA := stubBody("evt-a", "transaction.success", "txA", "REF-A", "failed")
+	aboutA := stubBody("evt-a", "transaction.success", "txA", "REF-A", "succeeded")
 	assert.Equal(t, http.StatusOK, post(urlA, aboutA))
 	require.Equal(t, 1, rec.count())
 	assert.Equal(t, payout.StatusSucceeded, rec.last().Payout.Status)
@@ -787,4 +810,62 @@ func TestHandlerExpiredDeliveryCannotReleaseItsSuccessor(t *testing.T) {
 	assert.Equal(t, http.StatusOK, <-second)
 	assert.Equal(t, http.StatusOK, serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))).Code)
 	assert.Equal(t, int32(2), calls.Load(), "the processed event is not handed on again")
+}
+
+// unlimited turns the confirmation gate's cache and budgets off, for tests
+// about something else.
+var unlimited = ConfirmLimits{Rate: -1, PerPayout: -1, CacheTTL: -1}
+
+// Regression (issue 11, item 2): an event id of any length became a Store
+// key of that length.
+func TestHandlerBoundsKeyLength(t *testing.T) {
+	st := &recordingStore{Store: NewMemoryStore(0)}
+	rec := &recorder{}
+	h := NewHandler(stubParse, rec.handle, WithStore(st))
+	long := strings.Repeat("S", 512<<10)
+	for _, id := range []string{long, long + "x", "short"} {
+		w := serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(stubBody(id, "t", "", "", ""))))
+		require.Equal(t, http.StatusOK, w.Code)
+	}
+	w := serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(stubBody(long, "t", "", "", ""))))
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, 3, rec.count(), "distinct long ids stay distinct; a repeat is a duplicate")
+	assert.Equal(t, long, rec.events[0].ID, "the event keeps its id")
+	for _, c := range st.calls {
+		assert.LessOrEqual(t, len(c), len("complete ")+MaxKeyLen+len(" 72h0m0s"), "store keys are bounded")
+	}
+	assert.Equal(t, "stub:short", dedupeKey(&payout.Event{ID: "short", Provider: "stub"}))
+	k := dedupeKey(&payout.Event{ID: long, Provider: "stub"})
+	assert.True(t, strings.HasPrefix(k, "stub#"))
+	assert.Len(t, k, len("stub#")+43)
+	assert.LessOrEqual(t, len(dedupeKey(&payout.Event{ID: long, Provider: strings.Repeat("p", 500)})), MaxKeyLen)
+	for _, odd := range []string{"tx\x00:SUCCESS", "tx\n", "tx\xff", "txé"} {
+		k := dedupeKey(&payout.Event{ID: odd, Provider: "stub"})
+		assert.True(t, strings.HasPrefix(k, "stub#"), "%q is hashed", odd)
+		assert.True(t, printable(k))
+	}
+	assert.NotEqual(t, dedupeKey(&payout.Event{ID: "a\x00", Provider: "stub"}), dedupeKey(&payout.Event{ID: "a\x01", Provider: "stub"}))
+}
+
+// A delivery the provider's record has moved past (FAILED after the payout
+// was REVERSED) is acknowledged, so that it is not redelivered in vain, but
+// neither handed on nor remembered; one ahead of the record is refused, so
+// that it comes back.
+func TestHandlerSupersededEventIsAcknowledgedNotHandedOn(t *testing.T) {
+	get := &fakeGetter{payouts: map[string]*payout.Payout{
+		"tx1": {ID: "tx1", Reference: "R1", Status: payout.StatusReversed},
+		"tx2": {ID: "tx2", Reference: "R2", Status: payout.StatusProcessing},
+	}}
+	rec := &recorder{}
+	store := NewMemoryStore(0)
+	h := NewHandler(stubParse, rec.handle, WithStore(store), WithConfirm(ConfirmByGet(get)), WithConfirmLimits(unlimited))
+	w := serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(stubBody("tx1:failed", "transaction.failed", "tx1", "R1", "failed"))))
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "superseded\n", w.Body.String())
+	w = serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(stubBody("tx2:pending", "transaction.updated", "tx2", "R2", "pending"))))
+	assert.Equal(t, http.StatusOK, w.Code)
+	w = serve(h, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(stubBody("tx2:succeeded", "transaction.success", "tx2", "R2", "succeeded"))))
+	assert.Equal(t, http.StatusUnprocessableEntity, w.Code, "ahead of the record")
+	assert.Zero(t, rec.count())
+	assert.Zero(t, store.Len())
 }

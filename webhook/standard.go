@@ -51,6 +51,12 @@ const (
 	standardSignatureVersion = "v1"
 )
 
+// MinStandardSecretLen is the shortest key NewStandardVerifier and Sign
+// accept, in bytes after base64 decoding: an HMAC key shorter than 128 bits
+// can be searched for. Standard Webhooks providers issue keys of 24 to 64
+// bytes ("whsec_" and 32 to 88 base64 characters).
+const MinStandardSecretLen = 16
+
 // DefaultTolerance is how far a signature's timestamp may be from the
 // verifier's clock, in either direction, before Verify rejects it.
 const DefaultTolerance = 5 * time.Minute
@@ -125,8 +131,9 @@ func WithClock(now func() time.Time) VerifierOption {
 // NewStandardVerifier returns a verifier for the given endpoint secrets, as
 // the provider shows them ("whsec_" followed by base64) or as bare base64.
 // Pass several secrets while rotating: the new one and the old one. It fails
-// with an error matching ErrInvalidSecret when a secret is empty or not
-// base64, and when no secret is given.
+// with an error matching ErrInvalidSecret when a secret is empty, not
+// base64 or a key shorter than MinStandardSecretLen bytes, and when no
+// secret is given.
 func NewStandardVerifier(secrets ...string) (*StandardVerifier, error) {
 	return NewStandardVerifierWithOptions(secrets)
 }
@@ -178,6 +185,9 @@ func decodeStandardSecret(s string) ([]byte, error) {
 	}
 	if len(k) == 0 {
 		return nil, fmt.Errorf("%w: empty secret", ErrInvalidSecret)
+	}
+	if len(k) < MinStandardSecretLen {
+		return nil, fmt.Errorf("%w: the key is %d bytes, shorter than %d", ErrInvalidSecret, len(k), MinStandardSecretLen)
 	}
 	return k, nil
 }

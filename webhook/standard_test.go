@@ -343,7 +343,7 @@ func TestStandardVerifierAgreesWithReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	now := time.Unix(1767225600, 0)
 	for i := range 300 {
-		key := make([]byte, 1+rng.IntN(64))
+		key := make([]byte, MinStandardSecretLen+rng.IntN(64-MinStandardSecretLen+1))
 		for j := range key {
 			key[j] = byte(rng.Uint32())
 		}
@@ -392,6 +392,9 @@ func TestNewStandardVerifierSecrets(t *testing.T) {
 		{"whsec_not base64!"},
 		{v.Secret, "%%%"},
 		{"whsec_" + raw[:len(raw)-1]},
+		{"whsec_AA=="},                 // 1 byte
+		{"whsec_c2VjcmV0"},             // "secret": 6 bytes
+		{"whsec_MDEyMzQ1Njc4OWFiY2Rl"}, // 15 bytes
 	} {
 		ver, err := NewStandardVerifier(bad...)
 		assert.ErrorIs(t, err, ErrInvalidSecret, "%q", bad)
@@ -515,4 +518,25 @@ func TestCanonicalHeaderKeys(t *testing.T) {
 		h.Set(k, "x")
 		assert.Len(t, h[http.CanonicalHeaderKey(k)], 1)
 	}
+}
+
+// Regression (issue 11, item 6): a 1-byte key was accepted although
+// ErrInvalidSecret documents "too short".
+func TestStandardVerifierRefusesShortKeys(t *testing.T) {
+	for _, short := range []string{"whsec_AA==", "AA==", "whsec_MDEyMzQ1Njc4OWFiY2Rl"} {
+		v, err := NewStandardVerifier(short)
+		assert.ErrorIs(t, err, ErrInvalidSecret, "%q", short)
+		assert.Nil(t, v)
+		_, err = Sign(short, "msg_1", time.Unix(1767225600, 0), []byte("{}"))
+		assert.ErrorIs(t, err, ErrInvalidSecret, "Sign refuses %q too", short)
+	}
+	sixteen := "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef"))
+	v, err := NewStandardVerifier(sixteen)
+	require.NoError(t, err, "16 bytes is enough")
+	h, err := Sign(sixteen, "msg_1", time.Now(), []byte("{}"))
+	require.NoError(t, err)
+	assert.NoError(t, v.Verify(h, []byte("{}")))
+	// The fixture's secret (24 bytes) is a valid one.
+	_, err = NewStandardVerifier(loadVector(t).Secret)
+	assert.NoError(t, err)
 }

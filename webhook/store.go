@@ -63,7 +63,8 @@ var ErrLeaseLost = errors.New("webhook: lease lost: another delivery holds the c
 // Store remembers which webhook events are being processed and which were
 // processed, so that a Handler hands each event to its function once even
 // though providers deliver some events more than once. Keys are event ids
-// (prefixed with the provider's name).
+// prefixed with the provider's name, at most MaxKeyLen bytes of printable
+// text when the Handler makes them.
 //
 // A key moves through three states: free, claimed (in progress, for at most
 // the lease given to Claim, so that a process that dies mid-event does not
@@ -82,8 +83,9 @@ var ErrLeaseLost = errors.New("webhook: lease lost: another delivery holds the c
 //     <lease>; when it did not set, GET key tells "p:..." (ClaimInProgress)
 //     from "done" (ClaimDone). An expired claim is simply gone, so the next
 //     SET NX takes it over with a new token. Complete is SET key "done" PX
-//     <ttl> (unconditional: the event was processed). Release is a script,
-//     so that the compare and the delete are one step:
+//     <ttl> (unconditional: the event was processed). Release is a script
+//     called with ARGV[1] = "p:"+token, so that the compare and the delete
+//     are one step:
 //     if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end
 //     and a 0 is ErrLeaseLost.
 //   - SQL: a table (key text PRIMARY KEY, token text, done boolean, expires
@@ -123,20 +125,33 @@ type Store interface {
 // to make room.
 var ErrStoreFull = errors.New("webhook: deduplication store is full")
 
-// DefaultMaxEntries is the capacity of NewMemoryStore(0).
-const DefaultMaxEntries = 100_000
+// Capacities of NewMemoryStore.
+const (
+	// DefaultMaxEntries is how many keys NewMemoryStore(0) holds.
+	DefaultMaxEntries = 100_000
+	// DefaultMaxBytes is how much memory a NewMemoryStore holds at most,
+	// counting each entry as its key, its token and a fixed overhead
+	// (entryOverhead): 32 MiB.
+	DefaultMaxBytes = 32 << 20
+)
+
+// entryOverhead is what one entry costs besides its strings: the map slot,
+// the entry, its heap slot.
+const entryOverhead = 160
 
 // MemoryStore is a Store in the memory of one process: bounded, expiring
 // and safe for concurrent use. It starts no goroutine: expired entries are
 // dropped as later calls find them, and when it is full it forgets the
 // processed event that would expire first (never a claim in progress).
 type MemoryStore struct {
-	mu      sync.Mutex
-	max     int
-	now     func() time.Time
-	entries map[string]*memEntry
-	pending entryHeap // claims in progress, by expiry
-	done    entryHeap // processed events, by expiry
+	mu       sync.Mutex
+	max      int
+	maxBytes int64
+	bytes    int64 // the cost of the entries held
+	now      func() time.Time
+	entries  map[string]*memEntry
+	pending  entryHeap // claims in progress, by expiry
+	done     entryHeap // processed events, by expiry
 }
 
 type memEntry struct {
@@ -148,12 +163,24 @@ type memEntry struct {
 }
 
 // NewMemoryStore returns an empty MemoryStore holding at most maxEntries
-// keys (DefaultMaxEntries if maxEntries <= 0).
+// keys (DefaultMaxEntries if maxEntries <= 0) and DefaultMaxBytes.
 func NewMemoryStore(maxEntries int) *MemoryStore {
+	return NewMemoryStoreSize(maxEntries, 0)
+}
+
+// NewMemoryStoreSize returns an empty MemoryStore holding at most
+// maxEntries keys and maxBytes bytes of them (DefaultMaxEntries and
+// DefaultMaxBytes for values <= 0). Whichever bound is reached first makes
+// it forget processed events, so that keys of unusual length cannot make
+// it grow past maxBytes. The Handler keeps its keys under MaxKeyLen bytes.
+func NewMemoryStoreSize(maxEntries int, maxBytes int64) *MemoryStore {
 	if maxEntries <= 0 {
 		maxEntries = DefaultMaxEntries
 	}
-	return &MemoryStore{max: maxEntries, now: time.Now, entries: make(map[string]*memEntry)}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	return &MemoryStore{max: maxEntries, maxBytes: maxBytes, now: time.Now, entries: make(map[string]*memEntry)}
 }
 
 // Claim implements Store.
@@ -168,11 +195,11 @@ func (m *MemoryStore) Claim(_ context.Context, key string, lease time.Duration) 
 		}
 		return Lease{}, ClaimInProgress, nil
 	}
-	if err := m.makeRoom(); err != nil {
-		return Lease{}, 0, err
-	}
 	tok, err := newToken()
 	if err != nil {
+		return Lease{}, 0, err
+	}
+	if err := m.makeRoom(cost(key, tok)); err != nil {
 		return Lease{}, 0, err
 	}
 	m.insert(&memEntry{key: key, token: tok, expires: now.Add(lease)})
@@ -193,7 +220,7 @@ func (m *MemoryStore) Complete(_ context.Context, l Lease, ttl time.Duration) er
 	m.expire(now)
 	e, ok := m.entries[l.Key]
 	if !ok {
-		if err := m.makeRoom(); err != nil {
+		if err := m.makeRoom(cost(l.Key, "")); err != nil {
 			return err
 		}
 		m.insert(&memEntry{key: l.Key, done: true, expires: now.Add(ttl)})
@@ -205,6 +232,7 @@ func (m *MemoryStore) Complete(_ context.Context, l Lease, ttl time.Duration) er
 		return nil
 	}
 	heap.Remove(&m.pending, e.index)
+	m.bytes -= int64(len(e.token))
 	e.done, e.token, e.expires = true, "", now.Add(ttl)
 	heap.Push(&m.done, e)
 	return nil
@@ -224,7 +252,7 @@ func (m *MemoryStore) Release(_ context.Context, l Lease) error {
 		return ErrLeaseLost
 	}
 	heap.Remove(&m.pending, e.index)
-	delete(m.entries, l.Key)
+	m.forget(e)
 	return nil
 }
 
@@ -250,8 +278,19 @@ func (m *MemoryStore) Len() int {
 	return len(m.entries)
 }
 
+// Bytes returns the memory the store's entries account for (see
+// DefaultMaxBytes).
+func (m *MemoryStore) Bytes() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.bytes
+}
+
+func cost(key, token string) int64 { return int64(len(key)+len(token)) + entryOverhead }
+
 func (m *MemoryStore) insert(e *memEntry) {
 	m.entries[e.key] = e
+	m.bytes += cost(e.key, e.token)
 	if e.done {
 		heap.Push(&m.done, e)
 	} else {
@@ -263,21 +302,28 @@ func (m *MemoryStore) insert(e *memEntry) {
 func (m *MemoryStore) expire(now time.Time) {
 	for _, h := range []*entryHeap{&m.pending, &m.done} {
 		for h.Len() > 0 && !(*h)[0].expires.After(now) {
-			e := heap.Pop(h).(*memEntry)
-			delete(m.entries, e.key)
+			m.forget(heap.Pop(h).(*memEntry))
 		}
 	}
 }
 
-// makeRoom makes room for one more entry, forgetting the processed event
-// that expires first if it must.
-func (m *MemoryStore) makeRoom() error {
-	for len(m.entries) >= m.max {
+// forget drops e, already out of its heap, from the map and the count.
+func (m *MemoryStore) forget(e *memEntry) {
+	delete(m.entries, e.key)
+	m.bytes -= cost(e.key, e.token)
+}
+
+// makeRoom makes room for one more entry of size n, forgetting the
+// processed events that expire first if it must.
+func (m *MemoryStore) makeRoom(n int64) error {
+	if n > m.maxBytes {
+		return ErrStoreFull
+	}
+	for len(m.entries) >= m.max || m.bytes+n > m.maxBytes {
 		if m.done.Len() == 0 {
 			return ErrStoreFull
 		}
-		e := heap.Pop(&m.done).(*memEntry)
-		delete(m.entries, e.key)
+		m.forget(heap.Pop(&m.done).(*memEntry))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -199,4 +200,45 @@ func TestClaimResultString(t *testing.T) {
 	assert.Equal(t, "in progress", ClaimInProgress.String())
 	assert.Equal(t, "done", ClaimDone.String())
 	assert.Equal(t, "ClaimResult(0)", ClaimResult(0).String())
+}
+
+// Regression (issue 11, item 2): the store was bounded by entries only, so
+// that large keys made it hold megabytes.
+func TestMemoryStoreIsBoundedByBytes(t *testing.T) {
+	ctx := context.Background()
+	m, _ := newTestStore(0)
+	m.maxBytes = 10_000
+	for i := range 200 {
+		key := fmt.Sprintf("%04d-%s", i, strings.Repeat("k", 100))
+		l, r := claimLease(t, m, key, time.Minute)
+		require.Equal(t, ClaimAcquired, r)
+		require.NoError(t, m.Complete(ctx, l, time.Hour))
+		require.LessOrEqual(t, m.Bytes(), int64(10_000))
+	}
+	assert.Less(t, m.Len(), 200, "processed keys were forgotten to stay within the bytes")
+	assert.Positive(t, m.Len())
+	_, _, err := m.Claim(ctx, strings.Repeat("x", 10_001), time.Minute)
+	assert.ErrorIs(t, err, ErrStoreFull, "a key larger than the whole store")
+
+	// Claims in progress are never forgotten for bytes either.
+	m2, _ := newTestStore(0)
+	m2.maxBytes = 3 * cost("p0", strings.Repeat("t", 22))
+	for i := range 3 {
+		assert.Equal(t, ClaimAcquired, claim(t, m2, fmt.Sprint("p", i), time.Minute))
+	}
+	_, _, err = m2.Claim(ctx, "p3", time.Minute)
+	assert.ErrorIs(t, err, ErrStoreFull)
+
+	// The count follows every way out: release, completion, expiry.
+	m3, clock := newTestStore(0)
+	l, _ := claimLease(t, m3, "a", time.Minute)
+	require.NoError(t, m3.Release(ctx, l))
+	assert.Zero(t, m3.Bytes())
+	l, _ = claimLease(t, m3, "a", time.Minute)
+	require.NoError(t, m3.Complete(ctx, l, time.Hour))
+	assert.Equal(t, cost("a", ""), m3.Bytes())
+	clock.advance(2 * time.Hour)
+	assert.Equal(t, ClaimAcquired, claim(t, m3, "b", time.Minute))
+	assert.Equal(t, cost("b", strings.Repeat("t", 22)), m3.Bytes())
+	assert.Equal(t, int64(DefaultMaxBytes), NewMemoryStore(0).maxBytes)
 }

@@ -85,7 +85,11 @@ func runSandbox(ctx context.Context, out io.Writer) error {
 	fmt.Fprintln(out, "No provider credentials set: using payouttest.Sandbox on loopback (no real money moves).")
 	track := newTracker()
 
-	// The application's webhook endpoint, one path per provider.
+	// The application's webhook endpoint, one path per provider. Here a
+	// loopback test server; in production an http.Server with every
+	// timeout set (ReadHeaderTimeout, ReadTimeout, WriteTimeout,
+	// IdleTimeout, MaxHeaderBytes: see package webhook and
+	// examples/webhook-server).
 	mux := http.NewServeMux()
 	receiver := httptest.NewServer(mux)
 	defer receiver.Close()

@@ -14,7 +14,8 @@
 // Give PalPluss payouts a CallbackURL built by webhook.CallbackSigner with
 // the same secret. A provider whose variables are missing gets no route.
 // Events are deduplicated in memory: with several replicas, back
-// webhook.Store with a shared store.
+// webhook.Store with a shared store (the pgstore module). The server sets
+// every http.Server timeout (newServer).
 package main
 
 import (
@@ -97,6 +98,21 @@ func newMux(cfg config, log *slog.Logger) (*http.ServeMux, error) {
 	return mux, nil
 }
 
+// newServer is the http.Server for the webhook routes, with every timeout
+// set: the zero http.Server waits for ever on a slow client, and a webhook
+// endpoint is open to anyone on the internet.
+func newServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,  // slow headers
+		ReadTimeout:       15 * time.Second, // headers and body (the Handler also stops reading a body after 10 s)
+		WriteTimeout:      60 * time.Second, // longer than the confirmation by Get plus onEvent
+		IdleTimeout:       60 * time.Second, // kept-alive connections between deliveries
+		MaxHeaderBytes:    16 << 10,         // webhook headers are small
+	}
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	flag.Parse()
@@ -106,7 +122,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "webhook-server:", err)
 		os.Exit(2)
 	}
-	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second}
+	srv := newServer(*addr, mux)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {

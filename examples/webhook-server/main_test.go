@@ -39,6 +39,16 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+func TestServerSetsEveryTimeout(t *testing.T) {
+	srv := newServer(":0", http.NotFoundHandler())
+	assert.Positive(t, srv.ReadHeaderTimeout)
+	assert.Greater(t, srv.ReadTimeout, srv.ReadHeaderTimeout)
+	assert.Greater(t, srv.WriteTimeout, webhook.DefaultReadTimeout, "room for the confirmation and the application")
+	assert.Positive(t, srv.IdleTimeout)
+	assert.Positive(t, srv.MaxHeaderBytes)
+	assert.Less(t, srv.MaxHeaderBytes, http.DefaultMaxHeaderBytes)
+}
+
 func TestNeedsConfiguration(t *testing.T) {
 	_, err := newMux(config{}, slog.Default())
 	assert.ErrorContains(t, err, "PAYOS_WEBHOOK_SECRET")

@@ -37,6 +37,7 @@ const (
 	merchantID   = "8b6f0c2e-6a4d-4c1e-9f3a-2d7e5b1c9a40"
 	clientSecret = "cs_test_bench_0123456789"
 	reference    = "WD-2024-001"
+	posReference = "PAYOUT_550e8400-e29b-41d4-a716-446655440000" // initiate_response.json's: answers are checked against the request
 	palID        = "2f9c1e77-0000-0000-0000-000000000001"
 	payosID      = "019b024f-8c57-777f-a97c-fa21a2bdbb40"
 	whSecret     = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -135,7 +136,7 @@ func payosRequest() payout.Request {
 	if err != nil {
 		panic(err) // the sender above is complete
 	}
-	return payout.Request{Reference: reference, Amount: money.New(2000, money.KES),
+	return payout.Request{Reference: posReference, Amount: money.New(2000, money.KES),
 		Recipient: payout.Recipient{Name: "John Doe", Phone: "0712345678"}, Sender: s}
 }
 
@@ -203,7 +204,7 @@ type posSendBody struct {
 
 func newPosSendBody() posSendBody {
 	var b posSendBody
-	b.MerchantID, b.MerchantReference = merchantID, reference
+	b.MerchantID, b.MerchantReference = merchantID, posReference
 	b.DestinationValue.MinorAmount, b.DestinationValue.Currency = 2000, "KES"
 	b.PaymentMethodID, b.PaymentLocation = "mobilemoney", "KEN"
 	b.Recipient.Type, b.Recipient.Name, b.Recipient.Operator, b.Recipient.Country, b.Recipient.PhoneNumber =

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -231,18 +232,19 @@ func codeOf(err error) string {
 // with the same Reference, after the provider's Retry-After if it gave one.
 // Attempts alternate between the clients, starting with clients[first%len]:
 // a resend may come from another process than the first Send. With a
-// deadline, each Send gets a context that ends after it. created reports
+// deadline (deadline(attempt) > 0), each Send gets a context that ends
+// after it. created reports
 // how many payouts the server holds for a Reference: each error that says
 // its Send created nothing is checked against it on the spot.
-func sendUntilAnswered(ctx context.Context, deadline time.Duration, clients []payout.Client, first int, req payout.Request,
+func sendUntilAnswered(ctx context.Context, deadline func(attempt int) time.Duration, clients []payout.Client, first int, req payout.Request,
 	seen func(code string), created func(ref string) int) (o outcome) {
 	for attempt := 1; ; attempt++ {
 		c := clients[(first+attempt-1)%len(clients)]
 		sendCtx, cancel := ctx, context.CancelFunc(func() {})
-		if deadline > 0 {
-			sendCtx, cancel = context.WithTimeout(ctx, deadline)
+		if d := deadline(attempt); d > 0 {
+			sendCtx, cancel = context.WithTimeout(ctx, d)
 		}
-		stats := &sendStats{}
+		stats := &sendStats{id: strconv.FormatInt(sendIDs.Add(1), 10)}
 		p, err := c.Send(stats.attach(sendCtx), req)
 		cancel()
 		o.replays += stats.hiddenReplays()
@@ -270,7 +272,13 @@ func sendUntilAnswered(ctx context.Context, deadline time.Duration, clients []pa
 			return o
 		case !errors.As(err, &pe) && sendCtx.Err() != nil && errors.Is(err, sendCtx.Err()):
 			o.state = stateAbandoned
-			return o
+			if deadline(attempt+1) > 0 || attempt == callerAttempts {
+				return o
+			}
+			// A caller whose deadline alone ended the Send sends again
+			// when its next Send has room (tiny deadlines): the error was
+			// checked against the server above.
+			continue
 		case !errors.As(err, &pe):
 			o.state = stateUntyped
 			return o
@@ -299,8 +307,17 @@ func sendUntilAnswered(ctx context.Context, deadline time.Duration, clients []pa
 // carrying an Idempotency-Key whose reused connection failed, possibly
 // after the provider processed it, and the SDK never sees that first try.
 type sendStats struct {
+	id      string // sent as sendHeader, for faults aimed at one Send
 	replays atomic.Int32
 }
+
+// sendIDs numbers the Sends of the run.
+var sendIDs atomic.Int64
+
+// sendHeader carries the id of the Send a request belongs to, so that the
+// Sandbox's fault hook can follow one Send's requests (its retries, PayOS's
+// search and token refresh).
+const sendHeader = "X-Chaos-Send"
 
 type sendStatsKey struct{}
 
@@ -321,7 +338,14 @@ type countingTransport struct{ next http.RoundTripper }
 // RoundTrip sends r through next, counting its connections.
 func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	s, ok := r.Context().Value(sendStatsKey{}).(*sendStats)
-	if !ok || r.Method == http.MethodGet {
+	if !ok {
+		return c.next.RoundTrip(r)
+	}
+	tagged := *r // a RoundTripper must not change the request it is given
+	tagged.Header = r.Header.Clone()
+	tagged.Header.Set(sendHeader, s.id)
+	r = &tagged
+	if r.Method == http.MethodGet {
 		return c.next.RoundTrip(r)
 	}
 	var conns atomic.Int32
@@ -387,6 +411,22 @@ type scenario struct {
 	// PayOS's duplicate-merchantReference check stands between a retry and
 	// a second payout.
 	dropIdempotencyKey bool
+	// tinyDeadlines gives each Reference's first Send a deadline of tens of
+	// microseconds to a few milliseconds, so that it ends anywhere: in the
+	// limiter, dialling, writing, or as the answer arrives (issue 10, item
+	// 1). Later Sends have none, and a caller whose first Send ended on its
+	// deadline alone sends again.
+	tinyDeadlines bool
+	// revokeMidRetry refuses the credentials (401, 403) for the next two
+	// requests of a Send whose payout POST was processed and its answer
+	// lost, then restores them, as a key rotation or an account switched
+	// off and on would (issue 10, item 2). Other Sends are unaffected.
+	revokeMidRetry bool
+	// reuseOtherPhone sends, after the run, every tenth accepted payout's
+	// Reference again with the same amount to another phone: each must be
+	// refused with ErrDuplicateReference and create nothing (issue 10,
+	// item 5).
+	reuseOtherPhone bool
 }
 
 // scenarios lists the runs of TestChaosExactlyOnce. The first two are the
@@ -400,6 +440,12 @@ func scenarios() []scenario {
 		{name: "palpluss-caller-deadline", adapter: pal, callerDeadline: clientTimeout},
 		{name: "payos-caller-deadline", adapter: pos, callerDeadline: clientTimeout},
 		{name: "payos-no-idempotency-key", adapter: pos, dropIdempotencyKey: true},
+		{name: "palpluss-tiny-deadlines", adapter: pal, tinyDeadlines: true},
+		{name: "payos-tiny-deadlines", adapter: pos, tinyDeadlines: true},
+		{name: "palpluss-revoked-mid-retry", adapter: pal, revokeMidRetry: true},
+		{name: "payos-revoked-mid-retry", adapter: pos, revokeMidRetry: true},
+		{name: "palpluss-reuse-other-phone", adapter: pal, reuseOtherPhone: true},
+		{name: "payos-reuse-other-phone", adapter: pos, reuseOtherPhone: true},
 	}
 }
 
@@ -480,13 +526,25 @@ func runChaos(t *testing.T, sc scenario, seed uint64, n, workers int) report {
 	provider := sc.adapter.name
 	faults := &tally{}
 	random := payouttest.RandomFaults(seed, faultTable()...)
+	revoked := &revocations{pending: map[string]int{}}
 	sb := payouttest.NewSandbox(payouttest.WithSandboxFault(func(p string, r *http.Request) payouttest.Fault {
 		if sc.dropIdempotencyKey {
 			r.Header.Del("Idempotency-Key")
 		}
+		send := r.Header.Get(sendHeader)
+		if sc.revokeMidRetry && send != "" {
+			if status, ok := revoked.take(send); ok {
+				f := payouttest.FaultStatus(status)
+				faults.add("revoked " + strconv.Itoa(status))
+				return f
+			}
+		}
 		f := random(p, r)
 		if f.Kind != payouttest.FaultKindNone {
 			faults.add(f.String())
+		}
+		if sc.revokeMidRetry && send != "" && f.Kind.AfterProcess() && isPayoutPost(r) {
+			revoked.arm(send)
 		}
 		return f
 	}))
@@ -533,7 +591,7 @@ func runChaos(t *testing.T, sc scenario, seed uint64, n, workers int) report {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				outcomes[i] = sendUntilAnswered(ctx, sc.callerDeadline, clients, i, plans[i].req, errs.add,
+				outcomes[i] = sendUntilAnswered(ctx, sc.deadline(i), clients, i, plans[i].req, errs.add,
 					func(ref string) int { return sb.CreatedCount(provider, ref) })
 			}
 		}()
@@ -543,6 +601,10 @@ func runChaos(t *testing.T, sc scenario, seed uint64, n, workers int) report {
 	}
 	close(jobs)
 	wg.Wait()
+	var reuses []reuse
+	if sc.reuseOtherPhone {
+		reuses = reuseOtherPhone(ctx, clients, plans, outcomes, errs.add, func(ref string) int { return sb.CreatedCount(provider, ref) })
+	}
 	elapsed := time.Since(start)
 
 	// Close the Sandbox before counting: Close waits for every request
@@ -554,6 +616,9 @@ func runChaos(t *testing.T, sc scenario, seed uint64, n, workers int) report {
 	closeSandbox()
 
 	r := check(t, sb, provider, plans, outcomes)
+	if sc.reuseOtherPhone {
+		checkReuses(t, sb, provider, reuses, &r)
+	}
 	r.scenario, r.faults, r.errs, r.elapsed = sc.name, faults.String(), errs.String(), elapsed
 
 	t.Logf("%s: sent %d, succeeded %d, refused %d, unknown after %d Sends %d (%d of them created), abandoned on a context error %d, "+
@@ -683,4 +748,127 @@ func check(t *testing.T, sb *payouttest.Sandbox, provider string, plans []planne
 		}
 	}
 	return r
+}
+
+// deadline is the per-Send deadline of the caller of plan i: the
+// scenario's callerDeadline for every Send, or with tinyDeadlines one of
+// 20µs to 2ms for the first Send and none after it.
+func (sc scenario) deadline(i int) func(attempt int) time.Duration {
+	return func(attempt int) time.Duration {
+		switch {
+		case sc.tinyDeadlines && attempt == 1:
+			return time.Duration(20+(i*7919)%1980) * time.Microsecond
+		case sc.tinyDeadlines:
+			return 0
+		}
+		return sc.callerDeadline
+	}
+}
+
+// revocations are the credential refusals armed for Sends whose payout
+// POST was processed and its answer lost: each such Send's next two
+// requests are refused, alternately 401 and 403 from one Send to the next.
+type revocations struct {
+	mu      sync.Mutex
+	pending map[string]int
+	armed   int
+}
+
+func (v *revocations) arm(send string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if _, ok := v.pending[send]; !ok {
+		v.pending[send] = 2
+		v.armed++
+	}
+}
+
+// take reports the status refusing send's request, if one is armed.
+func (v *revocations) take(send string) (int, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	n := v.pending[send]
+	if n <= 0 {
+		return 0, false
+	}
+	v.pending[send] = n - 1
+	status := http.StatusUnauthorized
+	if id, _ := strconv.Atoi(send); id%2 == 1 {
+		status = http.StatusForbidden
+	}
+	return status, true
+}
+
+// reuse is one Reference sent again for another phone, and how it ended.
+type reuse struct {
+	req      payout.Request // the second request
+	original payout.Payout  // what the first Send returned
+	outcome  outcome
+}
+
+// reuseOtherPhone sends every tenth accepted payout's Reference again, same
+// amount, to another Safaricom number (0711... and 0712... swapped), as a
+// caller reusing a Reference by mistake would.
+func reuseOtherPhone(ctx context.Context, clients []payout.Client, plans []planned, outcomes []outcome,
+	seen func(code string), created func(ref string) int) []reuse {
+	var out []reuse
+	for i, o := range outcomes {
+		if i%10 != 3 || o.state != stateSucceeded || plans[i].intent != intentPay {
+			continue
+		}
+		req := plans[i].req
+		digits := []byte(o.payout.Phone) // 2547 then 1 or 2
+		if digits[4] == '1' {
+			digits[4] = '2'
+		} else {
+			digits[4] = '1'
+		}
+		req.Recipient.Phone = string(digits)
+		out = append(out, reuse{req: req, original: *o.payout})
+	}
+	var wg sync.WaitGroup
+	for i := range out {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i].outcome = sendUntilAnswered(ctx, func(int) time.Duration { return 0 }, clients, i, out[i].req, seen, created)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// checkReuses checks that every reused Reference was refused with
+// ErrDuplicateReference (or left unknown after every Send) and that the
+// server still holds the one payout, to the first phone.
+func checkReuses(t *testing.T, sb *payouttest.Sandbox, provider string, reuses []reuse, r *report) {
+	if len(reuses) == 0 {
+		t.Errorf("%s: no Reference was reused: the scenario proves nothing", provider)
+	}
+	refused := 0
+	for _, ru := range reuses {
+		ref := ru.req.Reference
+		switch o := ru.outcome; {
+		case o.state == stateSucceeded:
+			r.mismatches++
+			t.Errorf("%s: %s reused for another phone was accepted as %s: the caller believes %s was paid", provider, ref, o.payout.ID, ru.req.Recipient.Phone)
+		case o.state == stateRefused && errors.Is(o.err, payout.ErrDuplicateReference):
+			refused++
+		case o.state == stateUnknown:
+		default:
+			r.unexpect++
+			t.Errorf("%s: %s reused for another phone ended %v, not ErrDuplicateReference", provider, ref, o.err)
+		}
+		var got []payouttest.SandboxPayout
+		for _, p := range sb.Payouts(provider) {
+			if p.Reference == ref {
+				got = append(got, p)
+			}
+		}
+		if len(got) != 1 || got[0].ID != ru.original.ID || got[0].Phone != ru.original.Phone {
+			r.mismatches++
+			t.Errorf("%s: %s: after the reuse the server holds %+v, want only %s to %s", provider, ref, got, ru.original.ID, ru.original.Phone)
+		}
+	}
+	t.Logf("%s: %d References reused for another phone, %d refused with ErrDuplicateReference", provider, len(reuses), refused)
 }

@@ -14,7 +14,15 @@
 // exist; none exists twice. It prints the counts as a table. Besides one
 // scenario per adapter, it runs each with the callers' own deadlines in
 // place of the clients' timeout, and PayOS with the Idempotency-Key
-// ignored (only merchantReference then protects a resend).
+// ignored (only merchantReference then protects a resend). Three more
+// pairs attack what issue 10 found: tiny deadlines (each Reference's first
+// Send ends after 20µs to 2ms, anywhere between the limiter and the
+// answer, and a bare context error must mean nothing was created);
+// credentials revoked mid-retry (after a payout POST was processed and its
+// answer lost, that Send's next two requests are refused 401 or 403, which
+// must leave the outcome unknown, never a refusal); and a Reference reused
+// for another phone (every tenth accepted Reference sent again, same
+// amount, to another number: ErrDuplicateReference, nothing created).
 //
 // The SendAll proofs drive payout.SendAll as an external user would:
 // BenchmarkSendAll1000At50ms measures a 1,000-payout batch, 32 at a time, at

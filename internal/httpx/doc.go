@@ -7,9 +7,14 @@
 //     seconds or as an HTTP date; the wait ends the moment the context does;
 //   - ErrorHandler passes the last response through, so its status and body
 //     survive the last attempt and become a typed *payout.Error;
-//   - an httptrace per call records whether any attempt may have reached the
-//     provider, which turns an exhausted or cancelled payout POST into
-//     payout.ErrOutcomeUnknown instead of a plain failure;
+//   - an httptrace per call that can create a payout records whether any
+//     attempt may have reached the provider, which turns an exhausted or
+//     cancelled payout POST into payout.ErrOutcomeUnknown instead of a plain
+//     failure. "Never sent" must be proved (the limiter held the request,
+//     the context ended before the hand-off, net/http asked for a
+//     connection and got none, or an untraced transport failed to dial);
+//     after an attempt that may have been served, only an answer about the
+//     request itself settles the call (Settles);
 //   - a transport wrapper paces requests (optional token bucket) and obeys
 //     x-ratelimit-remaining: 0;
 //   - logs go to the caller's slog.Logger only, through a handler that

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-retryablehttp"
 
@@ -162,7 +163,6 @@ type callInfo struct {
 	method     string
 	idempotent bool
 	noAuth     bool
-	hasBody    bool
 }
 
 // Do sends r, retrying as the policy allows, and returns the 2xx response or
@@ -180,7 +180,9 @@ func (e *Engine) Do(ctx context.Context, r Request) (*Response, error) {
 	if len(r.Query) > 0 {
 		u += "?" + r.Query.Encode()
 	}
-	ctx, att := withAttempts(ctx, callInfo{method: r.Method, idempotent: r.IdempotencyKey != "", noAuth: r.NoAuth, hasBody: body != nil})
+	// Only a call that can create something needs to prove what it did not
+	// send; the trace is spared for the others.
+	ctx, att := withAttempts(ctx, callInfo{method: r.Method, idempotent: r.IdempotencyKey != "", noAuth: r.NoAuth}, r.MayCreate())
 	var raw any
 	if body != nil {
 		raw = body
@@ -226,11 +228,11 @@ func (e *Engine) Do(ctx context.Context, r Request) (*Response, error) {
 		// The status line arrived, the body did not: the provider processed
 		// the request but its answer is lost.
 		code := payout.CodeProviderError
-		if mayCreate(r) {
+		if r.MayCreate() {
 			code = payout.CodeOutcomeUnknown
 		}
 		return nil, &payout.Error{Code: code, Provider: e.provider, HTTPStatus: resp.StatusCode, Reference: r.Reference,
-			Message: "reading the response body", RequestID: e.redactor.String(resp.Header.Get("X-Request-Id")), Err: readErr}
+			Message: "reading the response body", RequestID: e.RequestID(resp.Header), Err: readErr}
 	}
 	if ok {
 		return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Attempts: attempts, MaybeServed: maybeServed}, nil
@@ -238,9 +240,9 @@ func (e *Engine) Do(ctx context.Context, r Request) (*Response, error) {
 	return nil, e.statusError(r, resp.StatusCode, resp.Header, data, maybeServed)
 }
 
-// mayCreate reports whether r can change state at the provider (create a
+// MayCreate reports whether r can change state at the provider (create a
 // payout), so that losing its answer leaves the outcome unknown.
-func mayCreate(r Request) bool {
+func (r Request) MayCreate() bool {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return false
@@ -299,6 +301,13 @@ func (e *Engine) checkRetry(ctx context.Context, resp *http.Response, err error)
 		att.served(fmt.Sprintf("status %d", resp.StatusCode))
 	}
 	if ctx.Err() != nil {
+		if resp != nil {
+			// An answer arrived as the caller gave up: it is read, not
+			// dropped. Dropping it would turn a payout the provider just
+			// accepted into a bare context error, which says nothing was
+			// sent.
+			return false, nil
+		}
 		return false, ctx.Err()
 	}
 	if errors.As(err, new(notSent)) {
@@ -332,7 +341,7 @@ func (e *Engine) transportError(ctx context.Context, r Request, err error, attem
 		if cp.Reference == "" {
 			cp.Reference = r.Reference
 		}
-		if maybeServed && mayCreate(r) {
+		if maybeServed && r.MayCreate() {
 			cp.Code = payout.CodeOutcomeUnknown
 			cp.Message = "an earlier attempt may have been processed; then obtaining credentials failed: " + cp.Message
 		}
@@ -349,7 +358,7 @@ func (e *Engine) transportError(ctx context.Context, r Request, err error, attem
 	}
 	pe := &payout.Error{Provider: e.provider, Reference: r.Reference, Err: cause}
 	switch {
-	case maybeServed && mayCreate(r):
+	case maybeServed && r.MayCreate():
 		pe.Code = payout.CodeOutcomeUnknown
 		pe.Message = fmt.Sprintf("the provider may have processed the request (%d attempts)", attempts)
 	case ctx.Err() != nil:
@@ -401,15 +410,17 @@ func (e *Engine) statusError(r Request, status int, h http.Header, body []byte, 
 	}
 	// Whatever the provider sent back is untrusted text that may echo a
 	// credential: clean every field of it.
-	pe.Message = e.redactor.String(pe.Message)
-	pe.RequestID = e.redactor.String(pe.RequestID)
-	pe.ProviderCode = e.redactor.String(pe.ProviderCode)
-	if mayCreate(r) {
+	// Redact first, then truncate: a cut made first could split a secret
+	// and leave a prefix of it that no longer matches.
+	pe.Message = clip(e.redactor.String(pe.Message), MaxMessage)
+	pe.RequestID = clip(e.redactor.String(pe.RequestID), MaxCode)
+	pe.ProviderCode = clip(e.redactor.String(pe.ProviderCode), MaxCode)
+	if r.MayCreate() {
 		switch {
 		case status >= 500:
 			// The provider may have created the payout before it failed.
 			pe.Code = payout.CodeOutcomeUnknown
-		case maybeServed && unsettling(pe.Code):
+		case maybeServed && !Settles(pe):
 			pe.Code = payout.CodeOutcomeUnknown
 			pe.Message = "an earlier attempt may have been processed; the last answer was: " + pe.Message
 		}
@@ -417,14 +428,47 @@ func (e *Engine) statusError(r Request, status int, h http.Header, body []byte, 
 	return pe
 }
 
-// unsettling reports codes that say nothing about whether an earlier
-// attempt of the same call took effect.
-func unsettling(c payout.Code) bool {
-	switch c {
-	case payout.CodeRateLimited, payout.CodeConflict, payout.CodeProviderError, payout.CodeNetwork:
-		return true
+// Settles reports whether pe, answered to a later attempt of a call whose
+// earlier attempt may have been processed, still settles the call: only
+// the provider's own word about the request itself does, the same whatever
+// the earlier attempt did (a malformed request, an invalid recipient, a
+// Reference it says is taken), with the provider's code to show it is the
+// provider speaking and not a proxy. Everything else may describe the state
+// the earlier attempt left (credentials revoked since, the funds it spent,
+// a rate limit or conflict its own processing caused) and leaves the
+// outcome unknown: a caller told "unauthorized" or "insufficient funds"
+// would send again under a new Reference and pay twice.
+func Settles(pe *payout.Error) bool {
+	switch pe.Code {
+	case payout.CodeInvalidRequest, payout.CodeInvalidRecipient, payout.CodeDuplicateReference:
+		return pe.ProviderCode != ""
 	}
 	return false
+}
+
+// Bounds of the provider text an error keeps, applied after redaction.
+const (
+	// MaxMessage bounds Error.Message, in bytes.
+	MaxMessage = 500
+	// MaxCode bounds Error.ProviderCode and Error.RequestID, in bytes.
+	MaxCode = 100
+)
+
+// clip cuts s to at most max bytes, on a rune boundary.
+func clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return s[:max]
+}
+
+// RequestID is the provider's id of a response (X-Request-Id), redacted:
+// a proxy that echoes a credential there must not leak it.
+func (e *Engine) RequestID(h http.Header) string {
+	return clip(e.redactor.String(h.Get("X-Request-Id")), MaxCode)
 }
 
 // CodeForStatus is the taxonomy's fallback for a status whose body names no
@@ -459,7 +503,7 @@ func (e *Engine) DecodeJSON(resp *Response, v any, reference string) error {
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		return &payout.Error{Code: payout.CodeProviderError, Provider: e.provider, HTTPStatus: resp.StatusCode,
-			Reference: reference, RequestID: e.redactor.String(resp.Header.Get("X-Request-Id")),
+			Reference: reference, RequestID: e.RequestID(resp.Header),
 			Message: "the provider's response is not the JSON expected", Err: err}
 	}
 	return nil

@@ -14,19 +14,20 @@ type Decision struct {
 	Reason string
 }
 
-// MaxRetryAfter is the longest Retry-After the engine waits out by itself;
-// beyond it the rate-limit error goes back to the caller with RetryAfter set.
+// MaxRetryAfter is the longest Retry-After the engine waits out by itself,
+// whatever the status; beyond it the error goes back to the caller with
+// RetryAfter set.
 const MaxRetryAfter = 2 * time.Minute
 
 // Decide is the retry policy. It retries:
 //   - requests that never reached the server (nothing written);
-//   - 429, whatever the method (the server refused the request unprocessed),
-//     when its Retry-After is at most MaxRetryAfter;
+//   - 429, whatever the method (the server refused the request unprocessed);
 //   - network errors and 5xx (but 501) only for requests that are safe to
 //     repeat: GET/HEAD/OPTIONS, or any request carrying an idempotency key.
 //
 // It never retries other 4xx, nor a request without idempotency key that may
-// have been processed.
+// have been processed, nor any response whose Retry-After asks for more than
+// MaxRetryAfter (the error then carries RetryAfter for the caller).
 func Decide(method string, idempotent bool, resp *http.Response, err error, written bool) Decision {
 	safe := idempotent || method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
 	if err != nil {
@@ -42,11 +43,13 @@ func Decide(method string, idempotent bool, resp *http.Response, err error, writ
 	if resp == nil {
 		return Decision{false, "no response"}
 	}
+	if d, ok := RetryAfter(resp.Header, time.Now()); ok && d > MaxRetryAfter {
+		// Whatever the status: sleeping that long inside a call is worse
+		// than handing the wait to the caller (Error.RetryAfter).
+		return Decision{false, strconv.Itoa(resp.StatusCode) + " with Retry-After " + d.String() + " beyond " + MaxRetryAfter.String()}
+	}
 	switch s := resp.StatusCode; {
 	case s == http.StatusTooManyRequests:
-		if d, ok := RetryAfter(resp.Header, time.Now()); ok && d > MaxRetryAfter {
-			return Decision{false, "429 with Retry-After " + d.String() + " beyond " + MaxRetryAfter.String()}
-		}
 		return Decision{true, "429 too many requests"}
 	case s == http.StatusNotImplemented:
 		return Decision{false, "501 is permanent"}
@@ -92,6 +95,9 @@ func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 func Backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if d, ok := RetryAfter(resp.Header, time.Now()); ok {
+			if d > MaxRetryAfter { // Decide refuses to retry beyond it
+				d = MaxRetryAfter
+			}
 			return d
 		}
 	}

@@ -1,10 +1,13 @@
 package httpx
 
 import (
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -101,9 +104,12 @@ func TestBackoff(t *testing.T) {
 	assert.Equal(t, time.Duration(0), Backoff(0, 0, 3, nil))
 }
 
-func TestNeverSent(t *testing.T) {
-	assert.True(t, neverSent(&net.OpError{Op: "dial", Err: errors.New("refused")}))
-	assert.True(t, neverSent(&net.DNSError{Err: "no such host", Name: "x"}))
-	assert.False(t, neverSent(&net.OpError{Op: "read", Err: errors.New("reset")}))
-	assert.False(t, neverSent(errors.New("EOF")))
+func TestDialFailed(t *testing.T) {
+	assert.True(t, dialFailed(&net.OpError{Op: "dial", Err: errors.New("refused")}))
+	assert.True(t, dialFailed(&net.DNSError{Err: "no such host", Name: "x"}))
+	assert.True(t, dialFailed(fmt.Errorf("wrapped: %w", syscall.ECONNREFUSED)))
+	assert.False(t, dialFailed(&net.OpError{Op: "read", Err: errors.New("reset")}))
+	assert.False(t, dialFailed(&net.OpError{Op: "write", Err: syscall.EHOSTUNREACH}), "an established connection can lose its route after the write")
+	assert.False(t, dialFailed(tls.RecordHeaderError{Msg: "bad record"}), "a record error can end a connection that carried the request")
+	assert.False(t, dialFailed(errors.New("EOF")))
 }

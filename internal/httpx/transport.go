@@ -26,11 +26,19 @@ type transport struct {
 }
 
 func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	// Step 1, the limiter: a request it holds until the caller gives up,
+	// or refuses (its storage is unreachable), provably never left.
 	if err := t.limiter.Wait(r.Context()); err != nil {
-		if r.Body != nil {
-			r.Body.Close()
-		}
-		return nil, notSent{err}
+		return nil, refuse(r, err)
+	}
+	// Step 2, hand-off: from here on the next RoundTripper has the request
+	// and may send it; a context that is already done stops it before.
+	if err := r.Context().Err(); err != nil {
+		return nil, refuse(r, err)
+	}
+	att := attemptsFrom(r.Context())
+	if att != nil {
+		att.hand()
 	}
 	// Without GetBody net/http cannot resend the request by itself on a
 	// fresh connection (it would for one carrying an Idempotency-Key). The
@@ -43,9 +51,6 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	once := r.WithContext(ctx)
 	once.GetBody = nil
-	if att := attemptsFrom(ctx); att != nil && once.Body != nil && once.Body != http.NoBody {
-		once.Body = &sentMarker{ReadCloser: once.Body, att: att, n: att.current()}
-	}
 	resp, err := t.next.RoundTrip(once)
 	if resp != nil {
 		t.pause(r.Context(), resp)
@@ -121,26 +126,19 @@ func (b *cancelOnClose) Close() error {
 	return err
 }
 
-// notSent marks an error that ended an attempt before any byte of it left:
-// the limiter held it until the caller gave up, or refused it.
+// refuse ends an attempt that was never handed on, closing its body as a
+// RoundTripper must.
+func refuse(r *http.Request, err error) error {
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	return notSent{err}
+}
+
+// notSent marks an error that ended an attempt before any byte of it left
+// (the limiter held it until the caller gave up, or refused it, or the
+// context ended before the hand-off).
 type notSent struct{ err error }
 
 func (e notSent) Error() string { return e.err.Error() }
 func (e notSent) Unwrap() error { return e.err }
-
-// sentMarker tells the attempts record when net/http starts reading an
-// attempt's body: from then on the provider may have the request.
-type sentMarker struct {
-	io.ReadCloser
-	att    *attempts
-	n      int
-	marked bool // only touched by the goroutine that reads the body
-}
-
-func (m *sentMarker) Read(p []byte) (int, error) {
-	if !m.marked {
-		m.marked = true
-		m.att.sent(m.n)
-	}
-	return m.ReadCloser.Read(p)
-}

@@ -380,13 +380,19 @@ func TestNothingSecretLeaks(t *testing.T) {
 		"callback signer": signer, "callback signer value": *signer, "callback verifier": signer.Verifier(),
 		"palpluss handler": palHook, "payos handler": posHook, "fake": fake,
 	}
-	// A payos.Token promises to hide its AccessToken from fmt and slog
-	// (not from encoding/json, which a TokenSource may use to store it).
+	// A payos.Token hides its AccessToken from fmt, slog, encoding/json and
+	// encoding.TextMarshaler (a TokenSource that persists tokens copies
+	// the fields explicitly).
 	callerLogs := newLogSink()
 	for i, tok := range creds["Bearer"] {
 		for _, v := range []any{payos.Token{AccessToken: tok, TokenType: "Bearer", Expiry: time.Now()}, &payos.Token{AccessToken: tok}} {
 			label := fmt.Sprintf("token %d %T", i, v)
-			col.formatted(label, v)
+			col.value(label, v)
+			if tm, ok := v.(interface{ MarshalText() ([]byte, error) }); ok {
+				b, err := tm.MarshalText()
+				require.NoError(t, err)
+				col.text(label+" text", string(b))
+			}
 			callerLogs.logger.Info("a caller logs a token", slog.Any("token", v), slog.String("label", label))
 		}
 	}
@@ -405,7 +411,7 @@ func TestNothingSecretLeaks(t *testing.T) {
 	require.Contains(t, creds["Basic"], base64.StdEncoding.EncodeToString([]byte(palWrongKey+":")))
 	for _, c := range []payout.Code{payout.CodeInvalidRequest, payout.CodeInvalidRecipient, payout.CodeUnauthorized,
 		payout.CodeInsufficientFunds, payout.CodeInsufficientFeeBalance, payout.CodeNotFound, payout.CodeOutcomeUnknown,
-		payout.CodeNetwork, payout.CodeConflict} {
+		payout.CodeNetwork, payout.CodeDuplicateReference} {
 		assert.Positive(t, codes[c], "no error with code %s happened: %v", c, codes)
 	}
 	assert.Positive(t, handled.count(palpluss.ProviderName), "PalPluss webhooks handled")

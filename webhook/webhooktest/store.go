@@ -35,7 +35,9 @@ const (
 //     no longer release it, but can still complete it (the event was
 //     processed), after which the successor's Release finds it done;
 //   - a done key is claimable again once its ttl has passed;
-//   - concurrent Claims of one key acquire it exactly once.
+//   - concurrent Claims of one key acquire it exactly once;
+//   - a key of webhook.MaxKeyLen printable bytes, the longest a Handler
+//     makes, works like any other.
 //
 // It sleeps about two seconds in all (Settle, a few times), waiting for
 // leases of Short to expire.
@@ -54,6 +56,7 @@ func StoreConformance(t *testing.T, newStore func() webhook.Store) {
 		{"DoneExpires", doneExpires},
 		{"ConcurrentClaimsAcquireOnce", concurrentClaims},
 		{"KeysAreIndependent", keysAreIndependent},
+		{"LongestKey", longestKey},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := newStore()
@@ -221,4 +224,16 @@ func keysAreIndependent(t *testing.T, s webhook.Store, key string) {
 	want(t, s, key+":a", webhook.ClaimInProgress, "releasing b left a alone")
 	noError(t, s.Complete(ctx, a, long), "Complete of a")
 	want(t, s, key+":b", webhook.ClaimAcquired, "completing a left b free")
+}
+
+func longestKey(t *testing.T, s webhook.Store, key string) {
+	ctx := context.Background()
+	for len(key) < webhook.MaxKeyLen {
+		key += "~"
+	}
+	key = key[len(key)-webhook.MaxKeyLen:]
+	l := want(t, s, key, webhook.ClaimAcquired, "a new key of MaxKeyLen bytes")
+	noError(t, s.Complete(ctx, l, long), "Complete")
+	want(t, s, key, webhook.ClaimDone, "completed")
+	want(t, s, key[1:], webhook.ClaimAcquired, "a key one byte shorter is another key")
 }

@@ -1,0 +1,100 @@
+package httpx
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/payoutkit/payout"
+	"github.com/payoutkit/payout/phone"
+)
+
+// Differences lists what a payout the provider describes under
+// req.Reference says that contradicts req: its amount (currency included)
+// and its recipient's phone, each as "amount KES 500.00, not KES 600.00".
+// Fields the provider left empty are not compared. Phones are compared as
+// numbers (any spelling) and shown masked.
+func Differences(req payout.Request, p *payout.Payout) []string {
+	var diffs []string
+	if p.Amount.Currency != "" && p.Amount != req.Amount {
+		diffs = append(diffs, "amount "+p.Amount.String()+", not "+req.Amount.String())
+	}
+	if p.Phone != "" {
+		asked, got := intl(req.Recipient.Phone), intl(p.Phone)
+		if asked != got {
+			diffs = append(diffs, "phone "+phone.Mask(got)+", not "+phone.Mask(asked))
+		}
+	}
+	return diffs
+}
+
+// intl is a number's international digits, or the text as given when it is
+// not a number phone.Parse reads.
+func intl(s string) string {
+	if n, err := phone.Parse(s); err == nil {
+		return n.International()
+	}
+	return s
+}
+
+// DuplicateReference is the error for a Reference the provider holds for
+// another payout, naming what differs (see Differences): the caller's
+// payout was not made, and returning the other one as its would tell the
+// caller a recipient was paid who was not.
+func DuplicateReference(provider string, req payout.Request, other *payout.Payout, diffs []string) *payout.Error {
+	msg := "this Reference belongs to another payout"
+	if other != nil && other.ID != "" {
+		msg += " (" + other.ID + ")"
+	}
+	if len(diffs) > 0 {
+		msg += " of " + strings.Join(diffs, " and ")
+	}
+	return &payout.Error{Code: payout.CodeDuplicateReference, Provider: provider, Reference: req.Reference,
+		Message: msg + ": this payout was not made; use a new Reference for a new payout"}
+}
+
+// ForeignAnswer is the error for a 2xx answer to a payout POST that
+// describes another payout than the one sent (another Reference, another
+// currency): the provider's answer cannot be trusted, so the Code is
+// CodeProviderError, and since it says nothing of the payout that was sent,
+// the error also matches payout.ErrOutcomeUnknown (errors.Is): send again
+// with the same Reference, or look it up, before paying otherwise.
+func ForeignAnswer(provider string, req payout.Request, what string) *payout.Error {
+	return &payout.Error{Code: payout.CodeProviderError, Provider: provider, Reference: req.Reference,
+		Message: "the provider's answer describes another payout (" + what + "); whether this one was created is unknown",
+		Err:     payout.ErrOutcomeUnknown}
+}
+
+// WrongID is the error for an answer to a lookup by id that carries
+// another id.
+func WrongID(provider, asked, got string) *payout.Error {
+	return &payout.Error{Code: payout.CodeProviderError, Provider: provider,
+		Message: "the provider answered with transaction " + got + " when asked for " + asked}
+}
+
+// PathSegment checks that id can be one segment of a URL path and returns
+// it escaped (url.PathEscape). Ids are the provider's and otherwise opaque:
+// only what cannot be a single segment is refused, with an error naming
+// field: an empty or blank id, one holding '/' (or '\', which some servers
+// read as '/'), and the dot segments "." and "..", which would reach
+// another endpoint.
+func PathSegment(field, id string) (string, error) {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return "", payout.InvalidField(field, "is required")
+	case strings.ContainsAny(id, `/\`):
+		return "", payout.InvalidField(field, "must be one path segment, without '/' or '\\'")
+	case id == "." || id == "..":
+		return "", payout.InvalidField(field, "must not be a dot segment (%q)", id)
+	}
+	return url.PathEscape(id), nil
+}
+
+// RedactURL is u for printing: its password, if any, replaced
+// (url.URL.Redacted); a URL that cannot be parsed is not shown at all.
+func RedactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "[unparsable URL]"
+	}
+	return p.Redacted()
+}
