@@ -50,7 +50,11 @@
 //     returns the payout the first attempt created, if it did;
 //     definite refusal (insufficient funds, a refused recipient) or an
 //     invalid request: the entry becomes refused, with the reason, and the
-//     job is cancelled; nothing is retried.
+//     job is cancelled; nothing is retried. A refusal that settles nothing
+//     (401, 403, a conflict) after an attempt that may have created the
+//     payout (an unknown outcome, a process that died during a Send, which
+//     pgstore.Ledger.StartSend counts) is no refusal: the entry stays
+//     unknown, is flagged as needing attention, and River retries.
 //  3. Reconcile. Until the entry is final, its reconcile job asks the
 //     provider (Get by id; for an unknown outcome without an id,
 //     FindByReference when the client implements Finder) and snoozes
