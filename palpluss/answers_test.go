@@ -200,3 +200,51 @@ func TestSendReplayRefusedAfterAnUnreadableSuccessIsUnknown(t *testing.T) {
 		})
 	}
 }
+
+// Review of issues 10/11: an answer about another payout was accepted when
+// one of its fields could not be read (the fallback dropped the Reference
+// and phone it carried, so nothing was compared), or when it named the
+// Reference, phone or key twice, in two spellings, and only the first was
+// read. Neither is ever a success.
+func TestSendAnswerWithAnUnreadableOrDoubledFieldIsStillChecked(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		changes map[string]any
+		want    error
+		names   string
+	}{
+		{"another reference, unreadable amount", map[string]any{"reference": "WD-2024-002", "amount": "abc"}, payout.ErrProviderError, `reference "WD-2024-002"`},
+		{"another reference, unknown currency", map[string]any{"reference": "WD-2024-002", "currency": "XXX"}, payout.ErrProviderError, `currency "XXX"`},
+		{"another phone, unreadable fee", map[string]any{"phone": "254798765432", "transactionFee": "n/a"}, payout.ErrDuplicateReference, "phone 2547****5432"},
+		{"phone_number disagrees", map[string]any{"phone_number": "254798765432"}, payout.ErrProviderError, "phone spellings disagree"},
+		{"phoneNumber disagrees", map[string]any{"phoneNumber": "0798765432"}, payout.ErrProviderError, "phone spellings disagree"},
+		{"external_reference disagrees", map[string]any{"external_reference": "WD-2024-002"}, payout.ErrProviderError, "reference spellings disagree"},
+		{"externalReference disagrees", map[string]any{"externalReference": "WD-2024-002"}, payout.ErrProviderError, "reference spellings disagree"},
+		{"idempotency_key disagrees", map[string]any{"idempotency_key": "WD-2024-002"}, payout.ErrProviderError, "idempotency key spellings disagree"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t)
+			m.on(http.MethodPost, payoutsURL, reply(200, answerWith(t, tc.changes), "X-Request-Id", "req-77"))
+			req := fixtureRequest()
+			p, err := m.client.Send(context.Background(), req)
+			assert.Nil(t, p)
+			require.ErrorIs(t, err, tc.want)
+			assert.Contains(t, err.Error(), tc.names)
+			if tc.want == payout.ErrProviderError {
+				assert.ErrorIs(t, err, payout.ErrOutcomeUnknown, "it says nothing sure of the payout that was sent")
+			}
+			var pe *payout.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, "WD-2024-001", pe.Reference)
+			assert.Equal(t, 200, pe.HTTPStatus)
+			assert.Equal(t, "req-77", pe.RequestID)
+			assertPayoutPost(t, m, req)
+		})
+	}
+	// Spellings that agree (a phone in two forms) are one answer.
+	m := newMock(t)
+	m.on(http.MethodPost, payoutsURL, reply(200, answerWith(t, map[string]any{"phone_number": "0712345678", "external_reference": "WD-2024-001"})))
+	p, err := m.client.Send(context.Background(), fixtureRequest())
+	require.NoError(t, err)
+	assert.Equal(t, txID, p.ID)
+}

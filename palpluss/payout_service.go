@@ -271,15 +271,74 @@ func (c *Client) readSend(resp *httpx.Response, req payout.Request) (*payout.Pay
 	if env.Data == nil || env.Data.id() == "" {
 		return nil, unknown("PalPluss accepted the payout but its answer has no transaction id; send again with the same Reference", nil)
 	}
+	if what := contradiction(env.Data); what != "" {
+		pe := httpx.ForeignAnswer(ProviderName, req, what)
+		pe.HTTPStatus, pe.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
+		return nil, pe
+	}
 	p, err := env.Data.toPayout()
 	if err != nil {
-		// The payout exists (it has an id); what it says of itself is
-		// unreadable, so fall back on what was asked.
+		// The payout exists (it has an id); an amount or fee it states
+		// unreadably is left out (Send fills in the amount asked), but
+		// the rest is kept, so that what identifies the payout (its
+		// Reference, its phone) is still checked against the request.
 		c.eng.Logger().Warn("palpluss payout answer has an unreadable field", slog.String("id", env.Data.id()), slog.String("error", err.Error()))
-		p = &payout.Payout{ID: env.Data.id(), Provider: ProviderName, ProviderStatus: env.Data.status()}
-		p.Status, _ = mapStatus(env.Data.status())
+		w := *env.Data
+		w.Amount, w.TransactionFee, w.FeeSnake = "", "", ""
+		if p, err = w.toPayout(); err != nil {
+			// An unknown currency: not the KES this payout was sent in.
+			pe := httpx.ForeignAnswer(ProviderName, req, "currency "+strconv.Quote(string(w.Currency)))
+			pe.HTTPStatus, pe.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
+			return nil, pe
+		}
 	}
 	return p, nil
+}
+
+// contradiction names what a payout answer says twice, in two of PalPluss's
+// spellings (camelCase and snake_case, or another name for the same
+// member), with two different values: "" when every spelling present
+// agrees. An answer that contradicts itself is no answer Send can check:
+// reading only the first spelling would accept another payout's answer.
+// accountReference is left out: it is M-Pesa's own member, read only as a
+// fallback for the Reference.
+func contradiction(w *wireTx) string {
+	groups := []struct {
+		name  string
+		phone bool
+		vals  []flexString
+	}{
+		{"reference", false, []flexString{w.Reference, w.ExternalRefCamel, w.ExternalRef}},
+		{"phone", true, []flexString{w.Phone, w.PhoneNumber, w.PhoneNumberCamel}},
+		{"idempotency key", false, []flexString{w.IdempotencyKey, w.IdempotencyKeySn}},
+		{"transaction id", false, []flexString{w.TransactionID, w.TransactionIDSnake, w.ID}},
+	}
+	for _, g := range groups {
+		var seen string
+		for _, v := range g.vals {
+			s := string(v)
+			if g.phone {
+				s = intlOrRaw(s)
+			}
+			switch {
+			case s == "":
+			case seen == "":
+				seen = s
+			case s != seen:
+				return "its " + g.name + " spellings disagree"
+			}
+		}
+	}
+	return ""
+}
+
+// intlOrRaw is a phone number's international digits, or the text as
+// given when it is not a number phone.Parse reads.
+func intlOrRaw(s string) string {
+	if n, err := phone.Parse(s); err == nil {
+		return n.International()
+	}
+	return s
 }
 
 // Get returns PalPluss's current record of the transaction with the given
