@@ -173,3 +173,45 @@ func TestSendUnreadable422IsConfirmedBeforeTheSearchResultIsReturned(t *testing.
 		})
 	}
 }
+
+// Review of issues 10/11: an initiate answer whose echoed amount or phone
+// could not be read was read without it, so nothing was compared and
+// another payout's answer (another recipient, another amount) was a
+// success. It says nothing sure of this payout.
+func TestSendAnswerWithAnUnreadableEchoIsNeverSuccess(t *testing.T) {
+	pre := `{"transactionId":"` + txID + `","status":"RECEIVED","merchantReference":"` + refIndiv + `",`
+	for _, tc := range []struct{ name, body, names string }{
+		{"non-Kenyan phone", pre + `"recipient":{"phoneNumber":"+15551234567"}}`, "recipient.phoneNumber"},
+		{"minor amount not a number", pre + `"destinationValue":{"minorAmount":"99x","currency":"KES"}}`, "destinationValue.minorAmount"},
+		{"minor amount with a fraction", pre + `"destinationValue":{"minorAmount":2000.5,"currency":"KES"}}`, "destinationValue.minorAmount"},
+		{"unknown currency", pre + `"destinationValue":{"minorAmount":9900,"currency":"XXX"}}`, "destinationValue.currency"},
+		{"major amount not a number", pre + `"amount":"lots","currency":"KES"}`, "amount"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t)
+			m.onToken()
+			m.on(http.MethodPost, initiatePath, jsonString(201, tc.body))
+			p, err := m.client().Send(context.Background(), individualRequest())
+			assert.Nil(t, p)
+			require.ErrorIs(t, err, payout.ErrProviderError)
+			require.ErrorIs(t, err, payout.ErrOutcomeUnknown)
+			assert.Contains(t, err.Error(), tc.names)
+			var pe *payout.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, refIndiv, pe.Reference)
+			assert.Equal(t, 201, pe.HTTPStatus)
+			init := m.recorded(initiatePath)
+			require.Len(t, init, 1)
+			assertAPICall(t, init[0], http.MethodPost, initiatePath)
+			assert.Equal(t, refIndiv, init[0].Header.Get("Idempotency-Key"))
+			assert.JSONEq(t, string(fixture(t, "initiate_request_individual.json")), string(init[0].Body))
+		})
+	}
+	// The same members, readable and matching, are a success.
+	m := newMock(t)
+	m.onToken()
+	m.on(http.MethodPost, initiatePath, jsonString(201, pre+`"recipient":{"phoneNumber":"254723993187"},"destinationValue":{"minorAmount":"2000","currency":"kes"}}`))
+	p, err := m.client().Send(context.Background(), individualRequest())
+	require.NoError(t, err)
+	assert.Equal(t, txID, p.ID)
+}

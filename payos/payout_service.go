@@ -13,6 +13,7 @@ import (
 
 	"github.com/payoutkit/payout"
 	"github.com/payoutkit/payout/internal/httpx"
+	"github.com/payoutkit/payout/phone"
 )
 
 // API paths under the base URL.
@@ -76,12 +77,56 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 			HTTPStatus: resp.StatusCode, Reference: req.Reference, RequestID: c.eng.RequestID(resp.Header),
 			Message: msg, Err: derr})
 	}
-	p := w.toPayout()
-	if perr := checkAnswer(p, req); perr != nil {
+	if perr := checkWire(w, req); perr != nil {
 		perr.HTTPStatus, perr.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
 		return nil, perr
 	}
-	return fill(p, req, intl), nil
+	return fill(w.toPayout(), req, intl), nil
+}
+
+// checkWire is checkAnswer for an initiate answer as PayOS sent it. An
+// echoed amount or phone that is present but cannot be read would be
+// left out of the Payout (toPayout reads leniently), and so never
+// compared: an answer about another payout would pass. Such an answer
+// says nothing sure of this payout: CodeProviderError, matching
+// payout.ErrOutcomeUnknown.
+func checkWire(w *wirePayout, req payout.Request) *payout.Error {
+	if field := unreadableEcho(w); field != "" {
+		return &payout.Error{Code: payout.CodeProviderError, Provider: ProviderName, Reference: req.Reference,
+			Message: "the provider's answer has an unreadable " + field + ", so it cannot be checked against the payout sent; whether this one was created is unknown",
+			Err:     payout.ErrOutcomeUnknown}
+	}
+	return checkAnswer(w.toPayout(), req)
+}
+
+// unreadableEcho names the first member of w that echoes the request but
+// cannot be read: "" when there is none.
+func unreadableEcho(w *wirePayout) string {
+	if d := w.DestinationValue; d != nil {
+		if _, err := strconv.ParseInt(unquote(d.MinorAmount), 10, 64); err != nil && present(d.MinorAmount) {
+			return "destinationValue.minorAmount"
+		}
+		if !currency(d.Currency).Valid() {
+			return "destinationValue.currency"
+		}
+	}
+	if present(w.Amount) {
+		if _, ok := decimalAmount(w.Amount, w.Currency); !ok {
+			return "amount"
+		}
+	}
+	if r := w.Recipient; r != nil && strings.TrimSpace(r.PhoneNumber) != "" {
+		if _, err := phone.Parse(r.PhoneNumber); err != nil {
+			return "recipient.phoneNumber"
+		}
+	}
+	return ""
+}
+
+// present reports a JSON member that is there and not null.
+func present(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && string(raw) != "null"
 }
 
 // checkAnswer compares what PayOS's answer to an initiate echoes with what
@@ -241,12 +286,11 @@ func (c *Client) confirm(ctx context.Context, call httpx.Request, req payout.Req
 	switch {
 	case err == nil:
 		if w, derr := decodePayout(resp.Body); derr == nil && w.id() != "" {
-			p := w.toPayout()
-			if perr := checkAnswer(p, req); perr != nil {
+			if perr := checkWire(w, req); perr != nil {
 				perr.HTTPStatus, perr.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
 				return nil, perr
 			}
-			return fill(p, req, intl), nil
+			return fill(w.toPayout(), req, intl), nil
 		}
 	case !errors.As(err, &pe):
 	case strings.EqualFold(pe.ProviderCode, CodeIdempotencyConflict):
