@@ -3,6 +3,8 @@ package palpluss
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -247,4 +249,39 @@ func TestSendAnswerWithAnUnreadableOrDoubledFieldIsStillChecked(t *testing.T) {
 	p, err := m.client.Send(context.Background(), fixtureRequest())
 	require.NoError(t, err)
 	assert.Equal(t, txID, p.ID)
+}
+
+// Review of issue 10, item 8: errors built from a 2xx answer quoted the
+// provider's text unredacted (the Reference, Idempotency-Key, currency or
+// transaction id it named), so a proxy echoing the Authorization header or
+// the key into those members showed it in the error, whatever the verb.
+func TestAnswerTextEchoingTheKeyIsRedactedInErrors(t *testing.T) {
+	check := func(t *testing.T, err error) {
+		t.Helper()
+		require.Error(t, err)
+		b, jerr := json.Marshal(err)
+		require.NoError(t, jerr)
+		out := fmt.Sprintf("%v|%+v|%#v|%s|%s", err, err, err, b, errors.Unwrap(err))
+		for _, secret := range []string{testKey, testCredential, "9f8e7d6c5b4a3210SECRET"} {
+			assert.NotContains(t, out, secret)
+		}
+		assert.Contains(t, out, "[REDACTED]", "the error still says where the text was")
+	}
+	for _, changes := range []map[string]any{
+		{"reference": testKey},
+		{"reference": "Basic " + testCredential},
+		{"idempotencyKey": testKey},
+		{"currency": testKey},
+		{"transactionId": testKey, "amount": 700},
+	} {
+		m := newMock(t)
+		m.on(http.MethodPost, payoutsURL, reply(200, answerWith(t, changes)))
+		_, err := m.client.Send(context.Background(), fixtureRequest())
+		check(t, err)
+	}
+	m := newMock(t)
+	m.on(http.MethodGet, baseURL+"/transactions/"+txID, reply(200, envelopeOf(`{"transactionId":"`+testKey+`","status":"PENDING"}`)))
+	_, err := m.client.Get(context.Background(), txID)
+	require.ErrorIs(t, err, payout.ErrProviderError)
+	check(t, err)
 }

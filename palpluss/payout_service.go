@@ -132,6 +132,13 @@ func (c *Client) validate(req payout.Request) (*payoutBody, error) {
 // definite failure (insufficient funds, say) is repeated as long as the key
 // is remembered: send a corrected payout under a new Reference.
 func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
+	// Errors built from a 2xx answer carry provider text the engine
+	// never cleaned (a hostile proxy may echo a credential there).
+	p, err := c.send(ctx, req)
+	return p, c.eng.Redactor().Error(err)
+}
+
+func (c *Client) send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
 	body, err := c.validate(req)
 	if err != nil {
 		return nil, err
@@ -348,6 +355,13 @@ func intlOrRaw(s string) string {
 // (Field "id"; see httpx.PathSegment). An unknown id is payout.ErrNotFound;
 // an answer about another transaction is payout.ErrProviderError.
 func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
+	// Errors built from a 2xx answer carry provider text the engine
+	// never cleaned (a hostile proxy may echo a credential there).
+	p, err := c.get(ctx, id)
+	return p, c.eng.Redactor().Error(err)
+}
+
+func (c *Client) get(ctx context.Context, id string) (*payout.Payout, error) {
 	seg, err := httpx.PathSegment("id", id)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,8 @@ import (
 	"encoding"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -214,4 +216,46 @@ func TestSendAnswerWithAnUnreadableEchoIsNeverSuccess(t *testing.T) {
 	p, err := m.client().Send(context.Background(), individualRequest())
 	require.NoError(t, err)
 	assert.Equal(t, txID, p.ID)
+}
+
+// Review of issue 10, item 8: errors built from a 2xx answer quoted the
+// provider's text unredacted (the merchantReference or transaction id it
+// named), so a proxy echoing the client secret or the bearer token there
+// showed it in the error, whatever the verb.
+func TestAnswerTextEchoingASecretIsRedactedInErrors(t *testing.T) {
+	check := func(t *testing.T, err error) {
+		t.Helper()
+		require.Error(t, err)
+		b, jerr := json.Marshal(err)
+		require.NoError(t, jerr)
+		out := fmt.Sprintf("%v|%+v|%#v|%s|%s", err, err, err, b, errors.Unwrap(err))
+		assert.NotContains(t, out, testSecret)
+		assert.NotContains(t, out, testToken)
+		assert.Contains(t, out, "[REDACTED]", "the error still says where the text was")
+	}
+	pre := `{"transactionId":"` + txID + `","status":"RECEIVED","merchantReference":`
+	for _, ref := range []string{testSecret, "Bearer " + testToken} {
+		m := newMock(t)
+		m.onToken()
+		m.on(http.MethodPost, initiatePath, jsonString(201, pre+`"`+ref+`"}`))
+		_, err := m.client().Send(context.Background(), individualRequest())
+		require.ErrorIs(t, err, payout.ErrProviderError)
+		check(t, err)
+	}
+
+	// A conflict whose search names a payout by a secret.
+	m := newMock(t)
+	m.onToken()
+	m.on(http.MethodPost, initiatePath, jsonString(422, `{"code":"IDEMPOTENCY_CONFLICT","message":"Idempotency-Key was already used with a different request body"}`))
+	m.on(http.MethodGet, searchPath, jsonString(200, `[{"transactionId":"`+testToken+`","merchantReference":"`+refIndiv+`","currentState":"RECEIVED","amount":99,"currency":"KES"}]`))
+	_, err := m.client().Send(context.Background(), individualRequest())
+	require.ErrorIs(t, err, payout.ErrDuplicateReference)
+	check(t, err)
+
+	m = newMock(t)
+	m.onToken()
+	m.on(http.MethodGet, payoutPath+txID, jsonString(200, `{"transactionId":"`+testToken+`","status":"RECEIVED"}`))
+	_, err = m.client().Get(context.Background(), txID)
+	require.ErrorIs(t, err, payout.ErrProviderError)
+	check(t, err)
 }

@@ -51,6 +51,13 @@ const (
 // phone) is compared with req: an answer about another payout is never a
 // success (see httpx.ForeignAnswer and payout.ErrDuplicateReference).
 func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
+	// Errors built from a 2xx answer carry provider text the engine
+	// never cleaned (a hostile proxy may echo a credential there).
+	p, err := c.send(ctx, req)
+	return p, c.eng.Redactor().Error(err)
+}
+
+func (c *Client) send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
 	body, intl, err := c.build(req) // the checks of Validate
 	if err != nil {
 		return nil, err
@@ -356,6 +363,13 @@ var reservedIDs = map[string]bool{"search": true, "initiate": true}
 // "initiate", which name PayOS's other endpoints. An answer about another
 // payout is payout.ErrProviderError.
 func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
+	// Errors built from a 2xx answer carry provider text the engine
+	// never cleaned (a hostile proxy may echo a credential there).
+	p, err := c.get(ctx, id)
+	return p, c.eng.Redactor().Error(err)
+}
+
+func (c *Client) get(ctx context.Context, id string) (*payout.Payout, error) {
 	seg, err := httpx.PathSegment("id", id)
 	if err != nil {
 		return nil, err
