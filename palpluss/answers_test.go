@@ -285,3 +285,22 @@ func TestAnswerTextEchoingTheKeyIsRedactedInErrors(t *testing.T) {
 	require.ErrorIs(t, err, payout.ErrProviderError)
 	check(t, err)
 }
+
+// Review of issue 10: an answer echoing the phone in a form phone.Parse
+// cannot read (masked, as some gateways log and echo it) was compared as
+// text and called another payout's: ErrDuplicateReference, which tells the
+// caller this payout was not made, so a caller sending it again under a
+// new Reference pays twice. It cannot be checked: the outcome is unknown.
+func TestSendAnswerWithAnUnreadablePhoneIsUnknownNotADuplicate(t *testing.T) {
+	for _, ph := range []string{"2547****5678", "07XX XXX 678", "+1 555 0100"} {
+		m := newMock(t)
+		m.on(http.MethodPost, payoutsURL, reply(200, answerWith(t, map[string]any{"phone": ph})))
+		req := fixtureRequest()
+		p, err := m.client.Send(context.Background(), req)
+		assert.Nil(t, p, ph)
+		require.ErrorIs(t, err, payout.ErrOutcomeUnknown, ph)
+		assert.NotErrorIs(t, err, payout.ErrDuplicateReference, "%s: nothing says the payout was not made", ph)
+		assert.Contains(t, err.Error(), "unreadable phone")
+		assertPayoutPost(t, m, req)
+	}
+}

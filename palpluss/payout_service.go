@@ -231,6 +231,13 @@ func checkAnswer(p *payout.Payout, req payout.Request) *payout.Error {
 	if p.Amount.Currency != "" && p.Amount.Currency != req.Amount.Currency {
 		return httpx.ForeignAnswer(ProviderName, req, "currency "+string(p.Amount.Currency))
 	}
+	if p.Phone != "" {
+		if _, err := phone.Parse(p.Phone); err != nil {
+			// Masked or garbled: comparing it would call this payout
+			// another's, and ErrDuplicateReference says "not made".
+			return httpx.UncheckableAnswer(ProviderName, req, "phone")
+		}
+	}
 	if diffs := httpx.Differences(req, p); len(diffs) > 0 {
 		return httpx.DuplicateReference(ProviderName, req, p, diffs)
 	}

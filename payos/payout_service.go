@@ -99,9 +99,7 @@ func (c *Client) send(ctx context.Context, req payout.Request) (*payout.Payout, 
 // payout.ErrOutcomeUnknown.
 func checkWire(w *wirePayout, req payout.Request) *payout.Error {
 	if field := unreadableEcho(w); field != "" {
-		return &payout.Error{Code: payout.CodeProviderError, Provider: ProviderName, Reference: req.Reference,
-			Message: "the provider's answer has an unreadable " + field + ", so it cannot be checked against the payout sent; whether this one was created is unknown",
-			Err:     payout.ErrOutcomeUnknown}
+		return httpx.UncheckableAnswer(ProviderName, req, field)
 	}
 	return checkAnswer(w.toPayout(), req)
 }

@@ -98,3 +98,16 @@ func RedactURL(u string) string {
 	}
 	return p.Redacted()
 }
+
+// UncheckableAnswer is the error for a 2xx answer to a payout POST that
+// echoes field (its recipient's phone, its amount) in a form that cannot
+// be read, so cannot be compared with what was sent: it may describe
+// another payout, or this one spelt oddly (a masked phone). Neither a
+// success nor a refusal (ErrDuplicateReference would tell the caller the
+// payout was not made): CodeProviderError, also matching
+// payout.ErrOutcomeUnknown.
+func UncheckableAnswer(provider string, req payout.Request, field string) *payout.Error {
+	return &payout.Error{Code: payout.CodeProviderError, Provider: provider, Reference: req.Reference,
+		Message: "the provider's answer has an unreadable " + field + ", so it cannot be checked against the payout sent; whether this one was created is unknown",
+		Err:     payout.ErrOutcomeUnknown}
+}
