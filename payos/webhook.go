@@ -108,7 +108,7 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 			w = typed.Data
 		}
 	}
-	if w == nil || (known && (w.TransactionID == "" || firstNonEmpty(w.Status, w.CurrentState) == "")) {
+	if w == nil || (known && (w.id() == "" || firstNonEmpty(w.Status, w.CurrentState) == "")) {
 		var err error
 		if typ, w, err = parseEnvelopeSlowly(trimmed); err != nil {
 			return nil, err
@@ -116,7 +116,7 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 		_, known = payoutEventStatus[typ]
 	}
 	ev := &payout.Event{Provider: ProviderName, Type: typ, Raw: append(json.RawMessage(nil), body...)}
-	hasPayout := w != nil && w.TransactionID != "" && firstNonEmpty(w.Status, w.CurrentState) != ""
+	hasPayout := w != nil && w.id() != "" && firstNonEmpty(w.Status, w.CurrentState) != ""
 	if !known {
 		if hasPayout {
 			ev.Payout = w.toPayout()
@@ -127,7 +127,7 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 	switch {
 	case w == nil:
 		return nil, webhookError("payload", "is required: an object under \"payload\" or \"data\"")
-	case w.TransactionID == "":
+	case w.id() == "":
 		return nil, webhookError("payload.transactionId", "is required")
 	case firstNonEmpty(w.Status, w.CurrentState) == "":
 		return nil, webhookError("payload.status", "is required")

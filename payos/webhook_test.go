@@ -240,3 +240,23 @@ func TestWebhookHandlerVerifiesAndParses(t *testing.T) {
 // testWebhookSecret is the endpoint secret of the tests (the fixture
 // vector's: 24 bytes).
 const testWebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// Review of issue 10, item 10 / issue 11, item 5: answers accept id or
+// payoutId where transactionId is absent, but the webhook parser did not:
+// an authentic payout event naming its payout so was answered 400, and
+// PayOS retries it for a day and may disable the endpoint.
+func TestParseWebhookAcceptsIDOrPayoutID(t *testing.T) {
+	for _, member := range []string{"id", "payoutId"} {
+		body := `{"type":"` + EventPayoutCompleted + `","payload":{"` + member + `":"` + txID + `","status":"COMPLETED","merchantReference":"` + refIndiv + `"}}`
+		ev, err := ParseWebhook([]byte(body))
+		require.NoError(t, err, member)
+		assert.Equal(t, "payos:"+txID+":COMPLETED", ev.ID, member)
+		require.NotNil(t, ev.Payout, member)
+		assert.Equal(t, txID, ev.Payout.ID, member)
+		assert.Equal(t, payout.StatusSucceeded, ev.Payout.Status, member)
+	}
+	_, err := ParseWebhook([]byte(`{"type":"` + EventPayoutCompleted + `","payload":{"status":"COMPLETED"}}`))
+	var pe *payout.Error
+	require.ErrorAs(t, err, &pe, "a payout event naming no payout is still malformed")
+	assert.Equal(t, "payload.transactionId", pe.Field)
+}
