@@ -259,3 +259,50 @@ func TestAnswerTextEchoingASecretIsRedactedInErrors(t *testing.T) {
 	require.ErrorIs(t, err, payout.ErrProviderError)
 	check(t, err)
 }
+
+// Review of issue 10: a duplicate-Reference answer resolved by a search
+// whose result shows no amount (nor phone) returned that payout as this
+// one with a nil error, although nothing of it was compared: it may be
+// another payout under a reused Reference. Send first asks again under the
+// same Idempotency-Key (a replay is this payout); when that settles
+// nothing either, the outcome is unknown, never a success.
+func TestSendDuplicateFoundWithoutAmountIsConfirmedFirst(t *testing.T) {
+	dup := jsonString(422, `{"error":{"code":"DUPLICATE_MERCHANT_REFERENCE","message":"Duplicate merchant reference","details":{}}}`)
+	bare := jsonString(200, `[{"transactionId":"`+txID+`","merchantReference":"`+refIndiv+`","currentState":"COMPLETED"}]`)
+
+	m := newMock(t)
+	m.onToken()
+	m.on(http.MethodPost, initiatePath, dup)
+	m.on(http.MethodGet, searchPath, bare)
+	p, err := m.client().Send(context.Background(), individualRequest())
+	assert.Nil(t, p)
+	require.ErrorIs(t, err, payout.ErrOutcomeUnknown)
+	assert.Contains(t, err.Error(), txID)
+	init := m.recorded(initiatePath)
+	require.Len(t, init, 2, "asked once more under the same key")
+	for _, c := range init {
+		assertAPICall(t, c, http.MethodPost, initiatePath)
+		assert.Equal(t, refIndiv, c.Header.Get("Idempotency-Key"))
+		assert.JSONEq(t, string(fixture(t, "initiate_request_individual.json")), string(c.Body))
+	}
+	s := m.recorded(searchPath)
+	require.Len(t, s, 1)
+	assert.Equal(t, refIndiv, s[0].Query.Get("merchantReference"))
+
+	// A replay of this payout's answer settles it.
+	m = newMock(t)
+	m.onToken()
+	m.on(http.MethodPost, initiatePath, dup, initiated(t, 200))
+	m.on(http.MethodGet, searchPath, bare)
+	p, err = m.client().Send(context.Background(), individualRequest())
+	require.NoError(t, err)
+	assert.Equal(t, txID, p.ID)
+
+	// IDEMPOTENCY_CONFLICT says the Reference holds another payout.
+	m = newMock(t)
+	m.onToken()
+	m.on(http.MethodPost, initiatePath, dup, jsonString(422, `{"code":"IDEMPOTENCY_CONFLICT","message":"Idempotency-Key was already used with a different request body"}`))
+	m.on(http.MethodGet, searchPath, bare)
+	_, err = m.client().Send(context.Background(), individualRequest())
+	require.ErrorIs(t, err, payout.ErrDuplicateReference)
+}

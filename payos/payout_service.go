@@ -223,9 +223,11 @@ func (c *Client) resolve(ctx context.Context, call httpx.Request, req payout.Req
 			slog.String("reference", req.Reference), slog.Int("status", pe.HTTPStatus))
 		p, serr := c.FindByReference(ctx, req.Reference)
 		if serr == nil {
-			if p.Phone == "" && unreadable422(pe) {
+			if p.Phone == "" && (unreadable422(pe) || p.Amount.Currency == "") {
 				// The unreadable 422 may be IDEMPOTENCY_CONFLICT cut
-				// short: whom the payout found pays is unknown.
+				// short, and a search result without an amount shows
+				// nothing to compare: whether the payout found is this
+				// one is unknown.
 				return c.confirm(ctx, call, req, intl, p, pe)
 			}
 			return c.matching(p, req, intl, pe)
@@ -301,9 +303,11 @@ func (c *Client) confirm(ctx context.Context, call httpx.Request, req payout.Req
 	case strings.EqualFold(pe.ProviderCode, CodeIdempotencyConflict):
 		return nil, c.conflicting(ctx, req, pe)
 	default:
-		if dup, _ := isDuplicate(pe); dup && !unreadable422(pe) {
+		if dup, _ := isDuplicate(pe); dup && !unreadable422(pe) && (found.Phone != "" || found.Amount.Currency != "") {
 			// PayOS holds no key for the payout (it was made without
-			// one): the Reference is all there is to go by.
+			// one): the Reference, and what the search shows, are all
+			// there is to go by. A search that shows nothing to compare
+			// confirms nothing.
 			return c.matching(found, req, intl, pe)
 		}
 	}
