@@ -5,12 +5,12 @@ FUZZTIME      ?= 15s
 BENCHTIME     ?= 1s
 # MODULES: every module of the repository (go.work uses the same list);
 # test, vet and lint cover all of them.
-MODULES       := . ./pgstore
+MODULES       := . ./pgstore ./payoutriver ./examples/riverbatch
 PKGS          := $(addsuffix /...,$(MODULES))
 # TESTDB runs a command beside a throwaway PostgreSQL (PAYOUT_TEST_DATABASE_URL).
 TESTDB        ?= scripts/testdb
 
-.PHONY: all test vet lint fmt bench bench-all bench-pgstore fuzz cover chaos tidy download
+.PHONY: all test vet lint fmt bench bench-all bench-pgstore fuzz cover chaos proof tidy download
 
 all: lint test
 
@@ -52,6 +52,10 @@ fuzz:
 			$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(FUZZTIME) $$pkg; \
 		done; \
 	done
+
+## proof: payoutriver's durable-batch proof (5,000 payouts, 3 replicas, faults, lost webhooks, a hard stop) without the race detector, with its figures
+proof:
+	$(TESTDB) $(GO) test -count=1 -run TestProofDurableBatch -v ./payoutriver/
 
 ## chaos: exactly-once suite, 1,000 payouts per scenario under random faults; prints the counts
 chaos:

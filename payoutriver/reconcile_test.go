@@ -1,0 +1,213 @@
+package payoutriver_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/payoutkit/payout"
+	"github.com/payoutkit/payout/money"
+	"github.com/payoutkit/payout/payoutriver"
+	"github.com/payoutkit/payout/payouttest"
+	"github.com/payoutkit/payout/pgstore"
+)
+
+// enqueueOne enqueues req through svc in a transaction of its own.
+func enqueueOne(t *testing.T, svc *payoutriver.Service, e *env, req payout.Request, provider, batch string) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := e.admin.Begin(ctx)
+	require.NoError(t, err)
+	_, err = svc.EnqueueTx(ctx, tx, req, payoutriver.EnqueueOptions{Provider: provider, BatchID: batch})
+	require.NoError(t, err)
+	require.NoError(t, tx.Commit(ctx))
+}
+
+// TestUnknownOutcomeAfterTheLastAttemptIsFoundByReference: every Send
+// attempt is processed by PalPluss and its answer lost, until River gives
+// the send job up. The ledger keeps the outcome unknown, the sweep finds it
+// due, and the reconcile worker finds the payout by its Reference: it ends
+// paid, once, without another Send.
+func TestUnknownOutcomeAfterTheLastAttemptIsFoundByReference(t *testing.T) {
+	lostAnswers := func(provider string, r *http.Request) payouttest.Fault {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/b2c/payouts") {
+			return payouttest.FaultResetAfterProcess()
+		}
+		return payouttest.FaultNone()
+	}
+	e := newEnv(t, envOptions{settle: 50 * time.Millisecond, faults: lostAnswers,
+		config: func(c *payoutriver.Config) { c.SendMaxAttempts = 1; c.UnknownCheck = 500 * time.Millisecond }})
+	svc, _ := e.insertOnly()
+	req := payout.Request{Reference: "lost-1", Amount: money.New(50000, money.KES),
+		Recipient: payout.Recipient{Phone: "0712000111"}} // no callback: no webhook will tell
+	enqueueOne(t, svc, e, req, "palpluss", "lost")
+	e.startReplica(2)
+	e.waitDone(svc, "lost", 60*time.Second, nil)
+
+	ent, err := svc.Ledger().Get(context.Background(), "lost-1")
+	require.NoError(t, err)
+	assert.Equal(t, pgstore.StatusSucceeded, ent.Status)
+	assert.Equal(t, 1, e.sb.CreatedCount(payouttest.SandboxPalPluss, "lost-1"), "paid once")
+	jobs := e.finishedJobs(payoutriver.KindSend, "lost-1")
+	require.Len(t, jobs, 1, "the payout was found, not sent again")
+	assert.Equal(t, "discarded", jobs[0].state, "River gave the send up after its last attempt")
+	assert.Equal(t, "outcome_unknown", ent.LastErrorCode, "the ledger remembers why it had to look")
+}
+
+// TestHeldPayoutIsFlaggedAndStillChecked: a payout that stays PROCESSING
+// past AttentionAfter is flagged as needing attention, counted as such,
+// and checked on until it ends.
+func TestHeldPayoutIsFlaggedAndStillChecked(t *testing.T) {
+	e := newEnv(t, envOptions{settle: 50 * time.Millisecond,
+		config: func(c *payoutriver.Config) { c.AttentionAfter = time.Second }})
+	svc, _ := e.insertOnly()
+	req := payout.Request{Reference: "held-1", Amount: money.New(50000, money.KES),
+		Recipient: payout.Recipient{Phone: payouttest.SandboxPhoneHeld}}
+	enqueueOne(t, svc, e, req, "palpluss", "held")
+	e.startReplica(2)
+	ctx := context.Background()
+
+	var ent pgstore.Entry
+	require.Eventually(t, func() bool {
+		var err error
+		ent, err = svc.Ledger().Get(ctx, "held-1")
+		require.NoError(t, err)
+		return ent.NeedsAttention
+	}, 30*time.Second, 50*time.Millisecond)
+	assert.Equal(t, pgstore.StatusProcessing, ent.Status)
+	assert.Contains(t, ent.AttentionReason, "not final")
+	c, err := svc.Progress(ctx, "held")
+	require.NoError(t, err)
+	assert.Equal(t, 1, c.NeedsAttention)
+	assert.Positive(t, ent.Checks)
+
+	require.NoError(t, e.sb.Settle(payouttest.SandboxPalPluss, ent.ProviderID))
+	e.waitDone(svc, "held", 30*time.Second, nil)
+	ent, err = svc.Ledger().Get(ctx, "held-1")
+	require.NoError(t, err)
+	assert.Equal(t, pgstore.StatusSucceeded, ent.Status, "the checks went on after the flag (no webhook: no callback URL)")
+	assert.Equal(t, "SUCCESS", ent.ProviderStatus, "PalPluss's own status, read by Get")
+}
+
+// TestHandleEventRefusesWebhooksAboutAnotherPayout: forged or confused
+// webhooks never move a ledger entry: an event claiming another payout's
+// id is acknowledged and flags the entry; one about a Reference the ledger
+// does not hold is acknowledged; one naming an id the ledger does not
+// know yet asks for a redelivery.
+func TestHandleEventRefusesWebhooksAboutAnotherPayout(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	l := e.receiver.Ledger()
+	for _, ref := range []string{"ev-a", "ev-b"} {
+		_, _, err := l.Intend(ctx, pgstore.Intent{Reference: ref, Provider: "payos", Amount: money.New(100000, money.KES), Phone: "0712345678"})
+		require.NoError(t, err)
+		_, err = l.RecordSend(ctx, ref, &payout.Payout{ID: "id-" + ref, Reference: ref, Provider: "payos",
+			Status: payout.StatusPending}, nil, time.Hour)
+		require.NoError(t, err)
+	}
+	event := func(ref, id string, st payout.Status) payout.Event {
+		return payout.Event{ID: "evt-" + ref + id, Provider: "payos",
+			Payout: &payout.Payout{ID: id, Reference: ref, Provider: "payos", Status: st, Amount: money.New(100000, money.KES)}}
+	}
+
+	require.NoError(t, e.receiver.HandleEvent(ctx, event("ev-a", "id-ev-b", payout.StatusSucceeded)),
+		"acknowledged: a redelivery would not make it right")
+	a, err := l.Get(ctx, "ev-a")
+	require.NoError(t, err)
+	assert.Equal(t, pgstore.StatusPending, a.Status, "not applied")
+	assert.Equal(t, "id-ev-a", a.ProviderID)
+	assert.True(t, a.NeedsAttention, "flagged for a person")
+
+	require.NoError(t, e.receiver.HandleEvent(ctx, event("not-ours", "id-x", payout.StatusSucceeded)))
+	assert.Error(t, e.receiver.HandleEvent(ctx, event("", "id-not-yet", payout.StatusSucceeded)),
+		"an id the ledger does not know yet is asked for again")
+	require.NoError(t, e.receiver.HandleEvent(ctx, payout.Event{ID: "no-payout", Provider: "payos"}))
+
+	require.NoError(t, e.receiver.HandleEvent(ctx, event("ev-b", "id-ev-b", payout.StatusSucceeded)))
+	b, err := l.Get(ctx, "ev-b")
+	require.NoError(t, err)
+	assert.Equal(t, pgstore.StatusSucceeded, b.Status, "the genuine event is applied")
+	require.NoError(t, e.receiver.HandleEvent(ctx, event("ev-b", "id-ev-b", payout.StatusPending)))
+	b, err = l.Get(ctx, "ev-b")
+	require.NoError(t, err)
+	assert.Equal(t, pgstore.StatusSucceeded, b.Status, "a late PENDING webhook changes nothing")
+}
+
+// TestUnknownOutcomeWaitsForRetriesBeforeALookUp: after an unknown Send
+// outcome the entry is due for the sweep's look-up only after
+// UnknownCheck, not FirstCheck: River's retried Send comes first, and a
+// look-up (a PalPluss transaction scan) costs rate-limit slots.
+func TestUnknownOutcomeWaitsForRetriesBeforeALookUp(t *testing.T) {
+	lostAnswers := func(provider string, r *http.Request) payouttest.Fault {
+		if r.Method == http.MethodPost {
+			return payouttest.FaultResetAfterProcess()
+		}
+		return payouttest.FaultNone()
+	}
+	e := newEnv(t, envOptions{faults: lostAnswers, config: func(c *payoutriver.Config) {
+		c.UnknownCheck = time.Hour
+		c.RetryMin, c.RetryMax = time.Hour, time.Hour // the retry waits: the entry stays unknown
+	}})
+	svc, _ := e.insertOnly()
+	req := payout.Request{Reference: "wait-1", Amount: money.New(50000, money.KES), Recipient: payout.Recipient{Phone: "0712000222"}}
+	enqueueOne(t, svc, e, req, "palpluss", "wait")
+	e.startReplica(1)
+	var ent pgstore.Entry
+	require.Eventually(t, func() bool {
+		var err error
+		ent, err = svc.Ledger().Get(context.Background(), "wait-1")
+		require.NoError(t, err)
+		return ent.Status == pgstore.StatusUnknown
+	}, 30*time.Second, 20*time.Millisecond)
+	assert.True(t, ent.NextCheckAt.After(ent.UpdatedAt.Add(50*time.Minute)),
+		"due %v after the unknown outcome, want about UnknownCheck (1h)", ent.NextCheckAt.Sub(ent.UpdatedAt))
+}
+
+// TestAccountSuspendedAfterALostAnswerIsNoRefusal: the first Send is
+// processed by PalPluss and its answers lost; before River's retry the
+// account is suspended (403 on every call). The 403 proves nothing about
+// the payout the lost attempt created: the ledger must keep it unknown
+// (flagged), never "refused" (which would invite a second payout under a
+// new Reference). Once the account is back, the retried Send gets the
+// original payout back, and it ends paid once.
+func TestAccountSuspendedAfterALostAnswerIsNoRefusal(t *testing.T) {
+	var posts atomic.Int64
+	lostAnswers := func(provider string, r *http.Request) payouttest.Fault {
+		if r.Method == http.MethodPost && posts.Add(1) <= 3 { // the first Send and its 2 engine retries
+			return payouttest.FaultResetAfterProcess()
+		}
+		return payouttest.FaultNone()
+	}
+	e := newEnv(t, envOptions{settle: 50 * time.Millisecond, faults: lostAnswers, config: func(c *payoutriver.Config) {
+		c.RetryMin, c.RetryMax = 300*time.Millisecond, 300*time.Millisecond
+	}})
+	svc, _ := e.insertOnly()
+	ctx := context.Background()
+	req := payout.Request{Reference: "suspended-1", Amount: money.New(50000, money.KES), Recipient: payout.Recipient{Phone: "0712000333"}}
+	enqueueOne(t, svc, e, req, "palpluss", "suspended")
+	get := func() pgstore.Entry {
+		ent, err := svc.Ledger().Get(ctx, "suspended-1")
+		require.NoError(t, err)
+		return ent
+	}
+	e.startReplica(1)
+	require.Eventually(t, func() bool { return get().Status == pgstore.StatusUnknown }, 30*time.Second, 10*time.Millisecond)
+	require.NoError(t, e.sb.SetPalPlussAccountState(payouttest.PalPlussAccountInactive))
+	require.Eventually(t, func() bool { return get().NeedsAttention }, 30*time.Second, 10*time.Millisecond)
+	ent := get()
+	assert.Equal(t, pgstore.StatusUnknown, ent.Status, "a 403 after a lost answer is no refusal")
+	assert.Equal(t, string(payout.CodeForbidden), ent.LastErrorCode)
+	assert.Equal(t, 1, e.sb.CreatedCount(payouttest.SandboxPalPluss, "suspended-1"), "the lost attempt did create it")
+
+	require.NoError(t, e.sb.SetPalPlussAccountState(payouttest.PalPlussAccountActive))
+	e.waitDone(svc, "suspended", 30*time.Second, nil)
+	ent = get()
+	assert.Equal(t, pgstore.StatusSucceeded, ent.Status)
+	assert.Equal(t, 1, e.sb.CreatedCount(payouttest.SandboxPalPluss, "suspended-1"), "paid once")
+}
