@@ -3,6 +3,8 @@ package palpluss
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -198,5 +200,107 @@ func TestSendReplayRefusedAfterAnUnreadableSuccessIsUnknown(t *testing.T) {
 				assert.JSONEq(t, string(fixture(t, "b2c_payout_request.json")), string(r.Body))
 			}
 		})
+	}
+}
+
+// Review of issues 10/11: an answer about another payout was accepted when
+// one of its fields could not be read (the fallback dropped the Reference
+// and phone it carried, so nothing was compared), or when it named the
+// Reference, phone or key twice, in two spellings, and only the first was
+// read. Neither is ever a success.
+func TestSendAnswerWithAnUnreadableOrDoubledFieldIsStillChecked(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		changes map[string]any
+		want    error
+		names   string
+	}{
+		{"another reference, unreadable amount", map[string]any{"reference": "WD-2024-002", "amount": "abc"}, payout.ErrProviderError, `reference "WD-2024-002"`},
+		{"another reference, unknown currency", map[string]any{"reference": "WD-2024-002", "currency": "XXX"}, payout.ErrProviderError, `currency "XXX"`},
+		{"another phone, unreadable fee", map[string]any{"phone": "254798765432", "transactionFee": "n/a"}, payout.ErrDuplicateReference, "phone 2547****5432"},
+		{"phone_number disagrees", map[string]any{"phone_number": "254798765432"}, payout.ErrProviderError, "phone spellings disagree"},
+		{"phoneNumber disagrees", map[string]any{"phoneNumber": "0798765432"}, payout.ErrProviderError, "phone spellings disagree"},
+		{"external_reference disagrees", map[string]any{"external_reference": "WD-2024-002"}, payout.ErrProviderError, "reference spellings disagree"},
+		{"externalReference disagrees", map[string]any{"externalReference": "WD-2024-002"}, payout.ErrProviderError, "reference spellings disagree"},
+		{"idempotency_key disagrees", map[string]any{"idempotency_key": "WD-2024-002"}, payout.ErrProviderError, "idempotency key spellings disagree"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t)
+			m.on(http.MethodPost, payoutsURL, reply(200, answerWith(t, tc.changes), "X-Request-Id", "req-77"))
+			req := fixtureRequest()
+			p, err := m.client.Send(context.Background(), req)
+			assert.Nil(t, p)
+			require.ErrorIs(t, err, tc.want)
+			assert.Contains(t, err.Error(), tc.names)
+			if tc.want == payout.ErrProviderError {
+				assert.ErrorIs(t, err, payout.ErrOutcomeUnknown, "it says nothing sure of the payout that was sent")
+			}
+			var pe *payout.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, "WD-2024-001", pe.Reference)
+			assert.Equal(t, 200, pe.HTTPStatus)
+			assert.Equal(t, "req-77", pe.RequestID)
+			assertPayoutPost(t, m, req)
+		})
+	}
+	// Spellings that agree (a phone in two forms) are one answer.
+	m := newMock(t)
+	m.on(http.MethodPost, payoutsURL, reply(200, answerWith(t, map[string]any{"phone_number": "0712345678", "external_reference": "WD-2024-001"})))
+	p, err := m.client.Send(context.Background(), fixtureRequest())
+	require.NoError(t, err)
+	assert.Equal(t, txID, p.ID)
+}
+
+// Review of issue 10, item 8: errors built from a 2xx answer quoted the
+// provider's text unredacted (the Reference, Idempotency-Key, currency or
+// transaction id it named), so a proxy echoing the Authorization header or
+// the key into those members showed it in the error, whatever the verb.
+func TestAnswerTextEchoingTheKeyIsRedactedInErrors(t *testing.T) {
+	check := func(t *testing.T, err error) {
+		t.Helper()
+		require.Error(t, err)
+		b, jerr := json.Marshal(err)
+		require.NoError(t, jerr)
+		out := fmt.Sprintf("%v|%+v|%#v|%s|%s", err, err, err, b, errors.Unwrap(err))
+		for _, secret := range []string{testKey, testCredential, "9f8e7d6c5b4a3210SECRET"} {
+			assert.NotContains(t, out, secret)
+		}
+		assert.Contains(t, out, "[REDACTED]", "the error still says where the text was")
+	}
+	for _, changes := range []map[string]any{
+		{"reference": testKey},
+		{"reference": "Basic " + testCredential},
+		{"idempotencyKey": testKey},
+		{"currency": testKey},
+		{"transactionId": testKey, "amount": 700},
+	} {
+		m := newMock(t)
+		m.on(http.MethodPost, payoutsURL, reply(200, answerWith(t, changes)))
+		_, err := m.client.Send(context.Background(), fixtureRequest())
+		check(t, err)
+	}
+	m := newMock(t)
+	m.on(http.MethodGet, baseURL+"/transactions/"+txID, reply(200, envelopeOf(`{"transactionId":"`+testKey+`","status":"PENDING"}`)))
+	_, err := m.client.Get(context.Background(), txID)
+	require.ErrorIs(t, err, payout.ErrProviderError)
+	check(t, err)
+}
+
+// Review of issue 10: an answer echoing the phone in a form phone.Parse
+// cannot read (masked, as some gateways log and echo it) was compared as
+// text and called another payout's: ErrDuplicateReference, which tells the
+// caller this payout was not made, so a caller sending it again under a
+// new Reference pays twice. It cannot be checked: the outcome is unknown.
+func TestSendAnswerWithAnUnreadablePhoneIsUnknownNotADuplicate(t *testing.T) {
+	for _, ph := range []string{"2547****5678", "07XX XXX 678", "+1 555 0100"} {
+		m := newMock(t)
+		m.on(http.MethodPost, payoutsURL, reply(200, answerWith(t, map[string]any{"phone": ph})))
+		req := fixtureRequest()
+		p, err := m.client.Send(context.Background(), req)
+		assert.Nil(t, p, ph)
+		require.ErrorIs(t, err, payout.ErrOutcomeUnknown, ph)
+		assert.NotErrorIs(t, err, payout.ErrDuplicateReference, "%s: nothing says the payout was not made", ph)
+		assert.Contains(t, err.Error(), "unreadable phone")
+		assertPayoutPost(t, m, req)
 	}
 }

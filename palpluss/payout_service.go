@@ -132,6 +132,13 @@ func (c *Client) validate(req payout.Request) (*payoutBody, error) {
 // definite failure (insufficient funds, say) is repeated as long as the key
 // is remembered: send a corrected payout under a new Reference.
 func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
+	// Errors built from a 2xx answer carry provider text the engine
+	// never cleaned (a hostile proxy may echo a credential there).
+	p, err := c.send(ctx, req)
+	return p, c.eng.Redactor().Error(err)
+}
+
+func (c *Client) send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
 	body, err := c.validate(req)
 	if err != nil {
 		return nil, err
@@ -218,16 +225,7 @@ func sendError(err error, maybeServed bool, reference string) error {
 // stored for this Reference's Idempotency-Key, replayed: the Reference was
 // used before for another payout, and this one was not made.
 func checkAnswer(p *payout.Payout, req payout.Request) *payout.Error {
-	if p.Reference != "" && p.Reference != req.Reference {
-		return httpx.ForeignAnswer(ProviderName, req, "reference "+strconv.Quote(p.Reference))
-	}
-	if p.Amount.Currency != "" && p.Amount.Currency != req.Amount.Currency {
-		return httpx.ForeignAnswer(ProviderName, req, "currency "+string(p.Amount.Currency))
-	}
-	if diffs := httpx.Differences(req, p); len(diffs) > 0 {
-		return httpx.DuplicateReference(ProviderName, req, p, diffs)
-	}
-	return nil
+	return httpx.CheckAnswer(ProviderName, "reference", p, req)
 }
 
 // fill completes an accepted payout with what was asked where PalPluss's
@@ -271,15 +269,74 @@ func (c *Client) readSend(resp *httpx.Response, req payout.Request) (*payout.Pay
 	if env.Data == nil || env.Data.id() == "" {
 		return nil, unknown("PalPluss accepted the payout but its answer has no transaction id; send again with the same Reference", nil)
 	}
+	if what := contradiction(env.Data); what != "" {
+		pe := httpx.ForeignAnswer(ProviderName, req, what)
+		pe.HTTPStatus, pe.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
+		return nil, pe
+	}
 	p, err := env.Data.toPayout()
 	if err != nil {
-		// The payout exists (it has an id); what it says of itself is
-		// unreadable, so fall back on what was asked.
+		// The payout exists (it has an id); an amount or fee it states
+		// unreadably is left out (Send fills in the amount asked), but
+		// the rest is kept, so that what identifies the payout (its
+		// Reference, its phone) is still checked against the request.
 		c.eng.Logger().Warn("palpluss payout answer has an unreadable field", slog.String("id", env.Data.id()), slog.String("error", err.Error()))
-		p = &payout.Payout{ID: env.Data.id(), Provider: ProviderName, ProviderStatus: env.Data.status()}
-		p.Status, _ = mapStatus(env.Data.status())
+		w := *env.Data
+		w.Amount, w.TransactionFee, w.FeeSnake = "", "", ""
+		if p, err = w.toPayout(); err != nil {
+			// An unknown currency: not the KES this payout was sent in.
+			pe := httpx.ForeignAnswer(ProviderName, req, "currency "+strconv.Quote(string(w.Currency)))
+			pe.HTTPStatus, pe.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
+			return nil, pe
+		}
 	}
 	return p, nil
+}
+
+// contradiction names what a payout answer says twice, in two of PalPluss's
+// spellings (camelCase and snake_case, or another name for the same
+// member), with two different values: "" when every spelling present
+// agrees. An answer that contradicts itself is no answer Send can check:
+// reading only the first spelling would accept another payout's answer.
+// accountReference is left out: it is M-Pesa's own member, read only as a
+// fallback for the Reference.
+func contradiction(w *wireTx) string {
+	groups := []struct {
+		name  string
+		phone bool
+		vals  []flexString
+	}{
+		{"reference", false, []flexString{w.Reference, w.ExternalRefCamel, w.ExternalRef}},
+		{"phone", true, []flexString{w.Phone, w.PhoneNumber, w.PhoneNumberCamel}},
+		{"idempotency key", false, []flexString{w.IdempotencyKey, w.IdempotencyKeySn}},
+		{"transaction id", false, []flexString{w.TransactionID, w.TransactionIDSnake, w.ID}},
+	}
+	for _, g := range groups {
+		var seen string
+		for _, v := range g.vals {
+			s := string(v)
+			if g.phone {
+				s = intlOrRaw(s)
+			}
+			switch {
+			case s == "":
+			case seen == "":
+				seen = s
+			case s != seen:
+				return "its " + g.name + " spellings disagree"
+			}
+		}
+	}
+	return ""
+}
+
+// intlOrRaw is a phone number's international digits, or the text as
+// given when it is not a number phone.Parse reads.
+func intlOrRaw(s string) string {
+	if n, err := phone.Parse(s); err == nil {
+		return n.International()
+	}
+	return s
 }
 
 // Get returns PalPluss's current record of the transaction with the given
@@ -289,6 +346,13 @@ func (c *Client) readSend(resp *httpx.Response, req payout.Request) (*payout.Pay
 // (Field "id"; see httpx.PathSegment). An unknown id is payout.ErrNotFound;
 // an answer about another transaction is payout.ErrProviderError.
 func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
+	// Errors built from a 2xx answer carry provider text the engine
+	// never cleaned (a hostile proxy may echo a credential there).
+	p, err := c.get(ctx, id)
+	return p, c.eng.Redactor().Error(err)
+}
+
+func (c *Client) get(ctx context.Context, id string) (*payout.Payout, error) {
 	seg, err := httpx.PathSegment("id", id)
 	if err != nil {
 		return nil, err

@@ -64,8 +64,9 @@ type wireEvent struct {
 // missing or unreadable, Field naming it ("transaction.id",
 // "transaction.status", "transaction.amount", ...).
 //
-// Event.Type is event_type, or event when event_type is absent. A
-// documented type that contradicts the status (transaction.success with a
+// Event.Type is event_type, or event when event_type is absent; a
+// documented type in another case or with white space around it is given
+// in its documented spelling (EventSuccess, ...). A documented type that contradicts the status (transaction.success with a
 // FAILED or unknown status) is an error naming "event_type": the status is
 // what is confirmed with Get, and the type must not say otherwise. A
 // transaction id over 128 bytes or a status over 32 is an error too.
@@ -120,7 +121,7 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 		}
 		return nil, webhookError(field, "cannot be read", err)
 	}
-	typ := string(first(w.EventType, w.EventTypeCamel, w.Event))
+	typ := canonicalType(string(first(w.EventType, w.EventTypeCamel, w.Event)))
 	if want, ok := eventStatus[typ]; ok && p.Status != want && p.Status != payout.StatusReversed {
 		return nil, webhookError("event_type", "says "+typ+" but "+field+".status is "+string(p.Status), nil)
 	}
@@ -159,6 +160,19 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 func (c *Client) WebhookHandler(handle webhook.HandleFunc, opts ...webhook.Option) *webhook.Handler {
 	opts = append([]webhook.Option{webhook.WithConfirm(webhook.ConfirmByGet(c))}, opts...)
 	return webhook.NewHandler(ParseWebhook, handle, opts...)
+}
+
+// canonicalType is typ, or the documented type it spells in another case
+// or with white space around it: "TRANSACTION.SUCCESS" is EventSuccess,
+// and is checked against the status as EventSuccess is (an application
+// comparing types without regard to case must not see a success type on a
+// pending payout).
+func canonicalType(typ string) string {
+	norm := strings.ToLower(strings.TrimSpace(typ))
+	if _, ok := eventStatus[norm]; ok || norm == EventUpdated {
+		return norm
+	}
+	return typ
 }
 
 func isNull(raw json.RawMessage) bool {

@@ -213,3 +213,22 @@ func TestWebhookHandlerFloodCostsAtMostTheBudget(t *testing.T) {
 	assert.Equal(t, 30-gets(), refused)
 	assert.Empty(t, got())
 }
+
+// Review of issue 10, item 9 / issue 11: a callback naming a transaction
+// id that Get refuses before asking ("..", one holding '/') was answered
+// 503, so it was redelivered for nothing, and a flood of them passed for
+// an outage. No transaction can have such an id: 422, nothing sent, the
+// HandleFunc never called.
+func TestWebhookHandlerRefusesAnIDGetCannotAsk(t *testing.T) {
+	for _, id := range []string{"..", "tx/../../wallets", `tx\1`} {
+		m := newMock(t)
+		called := false
+		h := m.client.WebhookHandler(func(context.Context, payout.Event) error { called = true; return nil })
+		body := fmt.Sprintf(`{"event":"transaction.updated","event_type":"transaction.success","transaction":{"id":%q,"status":"SUCCESS","external_reference":"WD-1"}}`, id)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hook", strings.NewReader(body)))
+		assert.Equal(t, http.StatusUnprocessableEntity, rec.Code, id)
+		assert.False(t, called, id)
+		assert.Empty(t, m.all(), "%s: nothing is sent to PalPluss", id)
+	}
+}

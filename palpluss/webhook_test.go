@@ -213,3 +213,30 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 	})
 }
+
+// Review of issue 11: a documented event type in another case
+// ("TRANSACTION.SUCCESS") escaped the check against the status, so a
+// forged success on a pending payout reached the HandleFunc with a type
+// an application comparing without regard to case reads as paid.
+func TestParseWebhookTypeInAnotherCaseIsTheDocumentedType(t *testing.T) {
+	body := func(typ, status string) []byte {
+		return []byte(`{"event":"transaction.updated","event_type":"` + typ + `","transaction":{"id":"tx_01j8abc123","status":"` + status + `","external_reference":"WD-1"}}`)
+	}
+	for _, typ := range []string{"TRANSACTION.SUCCESS", "Transaction.Success", " transaction.success "} {
+		_, err := ParseWebhook(body(typ, "PENDING"))
+		var pe *payout.Error
+		require.ErrorAs(t, err, &pe, typ)
+		assert.Equal(t, "event_type", pe.Field, typ)
+
+		ev, err := ParseWebhook(body(typ, "SUCCESS"))
+		require.NoError(t, err, typ)
+		assert.Equal(t, EventSuccess, ev.Type, "%q is given in its documented spelling", typ)
+		assert.Equal(t, "tx_01j8abc123:SUCCESS", ev.ID)
+	}
+	ev, err := ParseWebhook(body("Transaction.Updated", "PENDING"))
+	require.NoError(t, err)
+	assert.Equal(t, EventUpdated, ev.Type)
+	ev, err = ParseWebhook(body("transaction.Refunded", "PENDING"))
+	require.NoError(t, err)
+	assert.Equal(t, "transaction.Refunded", ev.Type, "an unknown type is kept as sent")
+}

@@ -5,6 +5,8 @@ import (
 	"encoding"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -172,4 +174,135 @@ func TestSendUnreadable422IsConfirmedBeforeTheSearchResultIsReturned(t *testing.
 			assert.Equal(t, init[0].Body, init[1].Body)
 		})
 	}
+}
+
+// Review of issues 10/11: an initiate answer whose echoed amount or phone
+// could not be read was read without it, so nothing was compared and
+// another payout's answer (another recipient, another amount) was a
+// success. It says nothing sure of this payout.
+func TestSendAnswerWithAnUnreadableEchoIsNeverSuccess(t *testing.T) {
+	pre := `{"transactionId":"` + txID + `","status":"RECEIVED","merchantReference":"` + refIndiv + `",`
+	for _, tc := range []struct{ name, body, names string }{
+		{"non-Kenyan phone", pre + `"recipient":{"phoneNumber":"+15551234567"}}`, "recipient.phoneNumber"},
+		{"minor amount not a number", pre + `"destinationValue":{"minorAmount":"99x","currency":"KES"}}`, "destinationValue.minorAmount"},
+		{"minor amount with a fraction", pre + `"destinationValue":{"minorAmount":2000.5,"currency":"KES"}}`, "destinationValue.minorAmount"},
+		{"unknown currency", pre + `"destinationValue":{"minorAmount":9900,"currency":"XXX"}}`, "destinationValue.currency"},
+		{"major amount not a number", pre + `"amount":"lots","currency":"KES"}`, "amount"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t)
+			m.onToken()
+			m.on(http.MethodPost, initiatePath, jsonString(201, tc.body))
+			p, err := m.client().Send(context.Background(), individualRequest())
+			assert.Nil(t, p)
+			require.ErrorIs(t, err, payout.ErrProviderError)
+			require.ErrorIs(t, err, payout.ErrOutcomeUnknown)
+			assert.Contains(t, err.Error(), tc.names)
+			var pe *payout.Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, refIndiv, pe.Reference)
+			assert.Equal(t, 201, pe.HTTPStatus)
+			init := m.recorded(initiatePath)
+			require.Len(t, init, 1)
+			assertAPICall(t, init[0], http.MethodPost, initiatePath)
+			assert.Equal(t, refIndiv, init[0].Header.Get("Idempotency-Key"))
+			assert.JSONEq(t, string(fixture(t, "initiate_request_individual.json")), string(init[0].Body))
+		})
+	}
+	// The same members, readable and matching, are a success.
+	m := newMock(t)
+	m.onToken()
+	m.on(http.MethodPost, initiatePath, jsonString(201, pre+`"recipient":{"phoneNumber":"254723993187"},"destinationValue":{"minorAmount":"2000","currency":"kes"}}`))
+	p, err := m.client().Send(context.Background(), individualRequest())
+	require.NoError(t, err)
+	assert.Equal(t, txID, p.ID)
+}
+
+// Review of issue 10, item 8: errors built from a 2xx answer quoted the
+// provider's text unredacted (the merchantReference or transaction id it
+// named), so a proxy echoing the client secret or the bearer token there
+// showed it in the error, whatever the verb.
+func TestAnswerTextEchoingASecretIsRedactedInErrors(t *testing.T) {
+	check := func(t *testing.T, err error) {
+		t.Helper()
+		require.Error(t, err)
+		b, jerr := json.Marshal(err)
+		require.NoError(t, jerr)
+		out := fmt.Sprintf("%v|%+v|%#v|%s|%s", err, err, err, b, errors.Unwrap(err))
+		assert.NotContains(t, out, testSecret)
+		assert.NotContains(t, out, testToken)
+		assert.Contains(t, out, "[REDACTED]", "the error still says where the text was")
+	}
+	pre := `{"transactionId":"` + txID + `","status":"RECEIVED","merchantReference":`
+	for _, ref := range []string{testSecret, "Bearer " + testToken} {
+		m := newMock(t)
+		m.onToken()
+		m.on(http.MethodPost, initiatePath, jsonString(201, pre+`"`+ref+`"}`))
+		_, err := m.client().Send(context.Background(), individualRequest())
+		require.ErrorIs(t, err, payout.ErrProviderError)
+		check(t, err)
+	}
+
+	// A conflict whose search names a payout by a secret.
+	m := newMock(t)
+	m.onToken()
+	m.on(http.MethodPost, initiatePath, jsonString(422, `{"code":"IDEMPOTENCY_CONFLICT","message":"Idempotency-Key was already used with a different request body"}`))
+	m.on(http.MethodGet, searchPath, jsonString(200, `[{"transactionId":"`+testToken+`","merchantReference":"`+refIndiv+`","currentState":"RECEIVED","amount":99,"currency":"KES"}]`))
+	_, err := m.client().Send(context.Background(), individualRequest())
+	require.ErrorIs(t, err, payout.ErrDuplicateReference)
+	check(t, err)
+
+	m = newMock(t)
+	m.onToken()
+	m.on(http.MethodGet, payoutPath+txID, jsonString(200, `{"transactionId":"`+testToken+`","status":"RECEIVED"}`))
+	_, err = m.client().Get(context.Background(), txID)
+	require.ErrorIs(t, err, payout.ErrProviderError)
+	check(t, err)
+}
+
+// Review of issue 10: a duplicate-Reference answer resolved by a search
+// whose result shows no amount (nor phone) returned that payout as this
+// one with a nil error, although nothing of it was compared: it may be
+// another payout under a reused Reference. Send first asks again under the
+// same Idempotency-Key (a replay is this payout); when that settles
+// nothing either, the outcome is unknown, never a success.
+func TestSendDuplicateFoundWithoutAmountIsConfirmedFirst(t *testing.T) {
+	dup := jsonString(422, `{"error":{"code":"DUPLICATE_MERCHANT_REFERENCE","message":"Duplicate merchant reference","details":{}}}`)
+	bare := jsonString(200, `[{"transactionId":"`+txID+`","merchantReference":"`+refIndiv+`","currentState":"COMPLETED"}]`)
+
+	m := newMock(t)
+	m.onToken()
+	m.on(http.MethodPost, initiatePath, dup)
+	m.on(http.MethodGet, searchPath, bare)
+	p, err := m.client().Send(context.Background(), individualRequest())
+	assert.Nil(t, p)
+	require.ErrorIs(t, err, payout.ErrOutcomeUnknown)
+	assert.Contains(t, err.Error(), txID)
+	init := m.recorded(initiatePath)
+	require.Len(t, init, 2, "asked once more under the same key")
+	for _, c := range init {
+		assertAPICall(t, c, http.MethodPost, initiatePath)
+		assert.Equal(t, refIndiv, c.Header.Get("Idempotency-Key"))
+		assert.JSONEq(t, string(fixture(t, "initiate_request_individual.json")), string(c.Body))
+	}
+	s := m.recorded(searchPath)
+	require.Len(t, s, 1)
+	assert.Equal(t, refIndiv, s[0].Query.Get("merchantReference"))
+
+	// A replay of this payout's answer settles it.
+	m = newMock(t)
+	m.onToken()
+	m.on(http.MethodPost, initiatePath, dup, initiated(t, 200))
+	m.on(http.MethodGet, searchPath, bare)
+	p, err = m.client().Send(context.Background(), individualRequest())
+	require.NoError(t, err)
+	assert.Equal(t, txID, p.ID)
+
+	// IDEMPOTENCY_CONFLICT says the Reference holds another payout.
+	m = newMock(t)
+	m.onToken()
+	m.on(http.MethodPost, initiatePath, dup, jsonString(422, `{"code":"IDEMPOTENCY_CONFLICT","message":"Idempotency-Key was already used with a different request body"}`))
+	m.on(http.MethodGet, searchPath, bare)
+	_, err = m.client().Send(context.Background(), individualRequest())
+	require.ErrorIs(t, err, payout.ErrDuplicateReference)
 }

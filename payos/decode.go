@@ -379,7 +379,7 @@ func readWebhook(trimmed []byte) (typ string, w *wirePayout, err error) {
 			w = data.typed
 		}
 	}
-	if w != nil && (!known || w.TransactionID != "" && firstNonEmpty(w.Status, w.CurrentState) != "") {
+	if w != nil && (!known || w.id() != "" && firstNonEmpty(w.Status, w.CurrentState) != "") {
 		return typ, w, nil
 	}
 	typ = lastType

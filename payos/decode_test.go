@@ -65,7 +65,7 @@ func refWebhook(trimmed []byte) (string, *wirePayout, error) {
 			w = typed.Data
 		}
 	}
-	if w != nil && !(known && (w.TransactionID == "" || firstNonEmpty(w.Status, w.CurrentState) == "")) {
+	if w != nil && !(known && (w.id() == "" || firstNonEmpty(w.Status, w.CurrentState) == "")) {
 		return typ, w, nil
 	}
 	var env refRawEnvelope

@@ -13,6 +13,7 @@ import (
 
 	"github.com/payoutkit/payout"
 	"github.com/payoutkit/payout/internal/httpx"
+	"github.com/payoutkit/payout/phone"
 )
 
 // API paths under the base URL.
@@ -50,6 +51,13 @@ const (
 // phone) is compared with req: an answer about another payout is never a
 // success (see httpx.ForeignAnswer and payout.ErrDuplicateReference).
 func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
+	// Errors built from a 2xx answer carry provider text the engine
+	// never cleaned (a hostile proxy may echo a credential there).
+	p, err := c.send(ctx, req)
+	return p, c.eng.Redactor().Error(err)
+}
+
+func (c *Client) send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
 	body, intl, err := c.build(req) // the checks of Validate
 	if err != nil {
 		return nil, err
@@ -76,12 +84,54 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 			HTTPStatus: resp.StatusCode, Reference: req.Reference, RequestID: c.eng.RequestID(resp.Header),
 			Message: msg, Err: derr})
 	}
-	p := w.toPayout()
-	if perr := checkAnswer(p, req); perr != nil {
+	if perr := checkWire(w, req); perr != nil {
 		perr.HTTPStatus, perr.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
 		return nil, perr
 	}
-	return fill(p, req, intl), nil
+	return fill(w.toPayout(), req, intl), nil
+}
+
+// checkWire is checkAnswer for an initiate answer as PayOS sent it. An
+// echoed amount or phone that is present but cannot be read would be
+// left out of the Payout (toPayout reads leniently), and so never
+// compared: an answer about another payout would pass. Such an answer
+// says nothing sure of this payout: CodeProviderError, matching
+// payout.ErrOutcomeUnknown.
+func checkWire(w *wirePayout, req payout.Request) *payout.Error {
+	if field := unreadableEcho(w); field != "" {
+		return httpx.UncheckableAnswer(ProviderName, req, field)
+	}
+	return checkAnswer(w.toPayout(), req)
+}
+
+// unreadableEcho names the first member of w that echoes the request but
+// cannot be read: "" when there is none.
+func unreadableEcho(w *wirePayout) string {
+	if d := w.DestinationValue; d != nil {
+		if _, err := strconv.ParseInt(unquote(d.MinorAmount), 10, 64); err != nil && present(d.MinorAmount) {
+			return "destinationValue.minorAmount"
+		}
+		if !currency(d.Currency).Valid() {
+			return "destinationValue.currency"
+		}
+	}
+	if present(w.Amount) {
+		if _, ok := decimalAmount(w.Amount, w.Currency); !ok {
+			return "amount"
+		}
+	}
+	if r := w.Recipient; r != nil && strings.TrimSpace(r.PhoneNumber) != "" {
+		if _, err := phone.Parse(r.PhoneNumber); err != nil {
+			return "recipient.phoneNumber"
+		}
+	}
+	return ""
+}
+
+// present reports a JSON member that is there and not null.
+func present(raw rawText) bool {
+	s := strings.TrimSpace(string(raw))
+	return len(s) > 0 && s != "null"
 }
 
 // checkAnswer compares what PayOS's answer to an initiate echoes with what
@@ -90,16 +140,7 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 // this Reference of another amount or phone is the payout PayOS holds for
 // the Reference, which is not this one (httpx.DuplicateReference).
 func checkAnswer(p *payout.Payout, req payout.Request) *payout.Error {
-	if p.Reference != "" && p.Reference != req.Reference {
-		return httpx.ForeignAnswer(ProviderName, req, "merchantReference "+strconv.Quote(p.Reference))
-	}
-	if p.Amount.Currency != "" && p.Amount.Currency != req.Amount.Currency {
-		return httpx.ForeignAnswer(ProviderName, req, "currency "+string(p.Amount.Currency))
-	}
-	if diffs := httpx.Differences(req, p); len(diffs) > 0 {
-		return httpx.DuplicateReference(ProviderName, req, p, diffs)
-	}
-	return nil
+	return httpx.CheckAnswer(ProviderName, "merchantReference", p, req)
 }
 
 // fill completes a payout with what the request says and PayOS's answer
@@ -173,9 +214,11 @@ func (c *Client) resolve(ctx context.Context, call httpx.Request, req payout.Req
 			slog.String("reference", req.Reference), slog.Int("status", pe.HTTPStatus))
 		p, serr := c.FindByReference(ctx, req.Reference)
 		if serr == nil {
-			if p.Phone == "" && unreadable422(pe) {
+			if p.Phone == "" && (unreadable422(pe) || p.Amount.Currency == "") {
 				// The unreadable 422 may be IDEMPOTENCY_CONFLICT cut
-				// short: whom the payout found pays is unknown.
+				// short, and a search result without an amount shows
+				// nothing to compare: whether the payout found is this
+				// one is unknown.
 				return c.confirm(ctx, call, req, intl, p, pe)
 			}
 			return c.matching(p, req, intl, pe)
@@ -241,20 +284,21 @@ func (c *Client) confirm(ctx context.Context, call httpx.Request, req payout.Req
 	switch {
 	case err == nil:
 		if w, derr := readPayout(resp.Body); derr == nil && w.id() != "" {
-			p := w.toPayout()
-			if perr := checkAnswer(p, req); perr != nil {
+			if perr := checkWire(w, req); perr != nil {
 				perr.HTTPStatus, perr.RequestID = resp.StatusCode, c.eng.RequestID(resp.Header)
 				return nil, perr
 			}
-			return fill(p, req, intl), nil
+			return fill(w.toPayout(), req, intl), nil
 		}
 	case !errors.As(err, &pe):
 	case strings.EqualFold(pe.ProviderCode, CodeIdempotencyConflict):
 		return nil, c.conflicting(ctx, req, pe)
 	default:
-		if dup, _ := isDuplicate(pe); dup && !unreadable422(pe) {
+		if dup, _ := isDuplicate(pe); dup && !unreadable422(pe) && (found.Phone != "" || found.Amount.Currency != "") {
 			// PayOS holds no key for the payout (it was made without
-			// one): the Reference is all there is to go by.
+			// one): the Reference, and what the search shows, are all
+			// there is to go by. A search that shows nothing to compare
+			// confirms nothing.
 			return c.matching(found, req, intl, pe)
 		}
 	}
@@ -312,6 +356,13 @@ var reservedIDs = map[string]bool{"search": true, "initiate": true}
 // "initiate", which name PayOS's other endpoints. An answer about another
 // payout is payout.ErrProviderError.
 func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
+	// Errors built from a 2xx answer carry provider text the engine
+	// never cleaned (a hostile proxy may echo a credential there).
+	p, err := c.get(ctx, id)
+	return p, c.eng.Redactor().Error(err)
+}
+
+func (c *Client) get(ctx context.Context, id string) (*payout.Payout, error) {
 	seg, err := httpx.PathSegment("id", id)
 	if err != nil {
 		return nil, err

@@ -55,6 +55,7 @@ type Fake struct {
 	requests []payout.Request
 	created  []*payout.Payout
 	byRef    map[string]*payout.Payout
+	asked    map[string]payout.Request // the request that created byRef's payout
 	byID     map[string]*payout.Payout
 	refRules map[string]*Outcome
 	phRules  map[string]*Outcome
@@ -67,6 +68,7 @@ type Fake struct {
 func NewFake(opts ...FakeOption) *Fake {
 	f := &Fake{
 		byRef:    make(map[string]*payout.Payout),
+		asked:    make(map[string]payout.Request),
 		byID:     make(map[string]*payout.Payout),
 		refRules: make(map[string]*Outcome),
 		phRules:  make(map[string]*Outcome),
@@ -102,9 +104,11 @@ func (f *Fake) OnPhone(number string, o Outcome) error {
 
 // Send records req, validates it (see Validate), and then, in this order:
 // returns the payout an earlier Send created for the same Reference (or,
-// when that payout's amount or phone differs, an error matching
-// payout.ErrDuplicateReference that names what differs, as the adapters
-// do: the Reference was reused for another payout); applies a scripted
+// when that payout's amount, phone, recipient name or Sender differs, an
+// error matching payout.ErrDuplicateReference that names what differs, as
+// the adapters do: the Reference was reused for another payout; a Fake
+// with PalPluss's rules compares only amount and phone, as PalPluss is sent
+// neither name nor Sender); applies a scripted
 // Outcome (by Reference first, then by phone); or accepts the payout as
 // StatusPending.
 func (f *Fake) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
@@ -119,7 +123,11 @@ func (f *Fake) Send(ctx context.Context, req payout.Request) (*payout.Payout, er
 	}
 	n, _ := phone.Parse(req.Recipient.Phone) // Validate checked it
 	if p, ok := f.byRef[req.Reference]; ok {
-		if diffs := httpx.Differences(req, p); len(diffs) > 0 {
+		diffs := httpx.Differences(req, p)
+		if !f.ignoresNames() {
+			diffs = append(diffs, otherParties(f.asked[req.Reference], req)...)
+		}
+		if len(diffs) > 0 {
 			return nil, httpx.DuplicateReference(FakeProvider, req, p, diffs)
 		}
 		cp := *p
@@ -147,6 +155,7 @@ func (f *Fake) Send(ctx context.Context, req payout.Request) (*payout.Payout, er
 	}
 	f.created = append(f.created, p)
 	f.byRef[p.Reference], f.byID[p.ID] = p, p
+	f.asked[p.Reference] = req
 	if o.Settle != "" {
 		f.settle(p, o.Settle)
 	}

@@ -1,6 +1,8 @@
 package payouttest
 
 import (
+	"strings"
+
 	"github.com/payoutkit/payout"
 	"github.com/payoutkit/payout/palpluss"
 	"github.com/payoutkit/payout/payos"
@@ -74,4 +76,40 @@ func (f *Fake) Validate(req payout.Request) error {
 		return f.rules.Validate(req)
 	}
 	return req.Validate()
+}
+
+// ignoresNames reports whether the Fake has PalPluss's rules, which send
+// neither Recipient.Name nor Sender: PalPluss answers a Reference reused
+// for another name with the payout it made, and so does the Fake.
+func (f *Fake) ignoresNames() bool {
+	_, pal := f.rules.(*palpluss.Client)
+	return pal
+}
+
+// otherParties names what makes req, under the Reference of prev, a payout
+// to another recipient or from another sender than prev, beyond amount and
+// phone (httpx.Differences): the recipient's name, and the Sender (KYC).
+// PayOS sends both, and refuses a Reference reused with either changed
+// (IDEMPOTENCY_CONFLICT, ErrDuplicateReference); so does the Fake.
+func otherParties(prev, req payout.Request) []string {
+	var diffs []string
+	if strings.TrimSpace(prev.Recipient.Name) != strings.TrimSpace(req.Recipient.Name) {
+		diffs = append(diffs, "another recipient name")
+	}
+	if !sameSender(prev.Sender, req.Sender) {
+		diffs = append(diffs, "another sender")
+	}
+	return diffs
+}
+
+// sameSender compares two Senders field by field, as PayOS receives them
+// (white space around each field trimmed).
+func sameSender(a, b *payout.Sender) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	t := strings.TrimSpace
+	return t(a.FullName) == t(b.FullName) && t(a.PhoneNumber) == t(b.PhoneNumber) && t(a.Nationality) == t(b.Nationality) &&
+		a.Identity == b.Identity && t(a.IdentityNumber) == t(b.IdentityNumber) && a.DateOfBirth == b.DateOfBirth &&
+		t(a.PurposeOfFunds) == t(b.PurposeOfFunds) && t(a.SourceOfFunds) == t(b.SourceOfFunds) && t(a.Relationship) == t(b.Relationship)
 }

@@ -145,3 +145,77 @@ func ExampleNewPayOSFake() {
 	// payout: invalid request: sender: is required by PayOS for payouts to Kenya (KYC): an individual (passport or government issued id) or a company (reference "WD-1")
 	// pending <nil>
 }
+
+// Review of issues 10/15: a Reference reused for another recipient name or
+// another sender was answered by the Fakes with the earlier payout and a
+// nil error, while PayOS refuses it (the key's body differs:
+// IDEMPOTENCY_CONFLICT, ErrDuplicateReference): a consumer's test passed
+// where production says "not made". Each Fake now answers a reused
+// Reference as its provider does, over the Sandbox, and the neutral Fake
+// as PayOS, the stricter.
+func TestFakesAnswerAReusedReferenceAsTheirProvider(t *testing.T) {
+	ctx := context.Background()
+	s := payouttest.NewSandbox()
+	t.Cleanup(s.Close)
+	pal, err := palpluss.New(s.PalPlussAPIKey(), adapterOptions(s.PalPlussURL())...)
+	require.NoError(t, err)
+	pos, err := payos.New(s.PayOSMerchantID(), s.PayOSClientSecret(), adapterOptions(s.PayOSURL())...)
+	require.NoError(t, err)
+	edits := []struct {
+		name string
+		edit func(*payout.Request)
+	}{
+		{"another name", func(r *payout.Request) { r.Recipient.Name = "Mary Roe" }},
+		{"another sender", func(r *payout.Request) { r.Sender.IdentityNumber = "B98765432" }},
+		{"another phone", func(r *payout.Request) { r.Recipient.Phone = "0798765432" }},
+		{"another amount", func(r *payout.Request) { r.Amount = money.New(600_00, money.KES) }},
+		{"the same, spaced", func(r *payout.Request) { r.Recipient.Name = " John Doe " }},
+	}
+	for _, p := range []struct {
+		name string
+		real payout.Client
+		fake func() *payouttest.Fake
+	}{
+		{"palpluss", pal, payouttest.NewPalPlussFake},
+		{"payos", pos, payouttest.NewPayOSFake},
+		{"neutral", pos, func() *payouttest.Fake { return payouttest.NewFake() }},
+	} {
+		for i, e := range edits {
+			t.Run(p.name+"/"+e.name, func(t *testing.T) {
+				fake := p.fake()
+				first := payout.Request{Reference: fmt.Sprintf("REUSE-%s-%d", p.name, i), Amount: money.New(500_00, money.KES),
+					Recipient: payout.Recipient{Name: "John Doe", Phone: "0712345678"}, Sender: kycSender()}
+				again := first
+				again.Sender = kycSender()
+				e.edit(&again)
+				for who, c := range map[string]payout.Client{"production": p.real, "fake": fake} {
+					if p.name == "neutral" && who == "production" {
+						continue // production is PayOS's own case
+					}
+					made, err := c.Send(ctx, first)
+					require.NoError(t, err, who)
+					got, err := c.Send(ctx, again)
+					want := wantReuse(p.name, e.name)
+					if want == nil {
+						require.NoError(t, err, "%s: the same payout", who)
+						assert.Equal(t, made.ID, got.ID, who)
+						continue
+					}
+					assert.Nil(t, got, who)
+					assert.ErrorIs(t, err, want, who)
+				}
+			})
+		}
+	}
+}
+
+// wantReuse is what a provider answers a Reference reused with edit.
+func wantReuse(provider, edit string) error {
+	switch {
+	case edit == "the same, spaced":
+		return nil
+	case provider == "palpluss" && (edit == "another name" || edit == "another sender"):
+		return nil // PalPluss is sent neither
+	}
+	return payout.ErrDuplicateReference
+}

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/payoutkit/payout"
@@ -75,6 +76,35 @@ func ForeignAnswer(provider string, req payout.Request, what string) *payout.Err
 		Err:     payout.ErrOutcomeUnknown}
 }
 
+// CheckAnswer compares what a provider's answer to a payout POST echoes
+// (p, as the adapter read it) with what was sent (req). An answer about
+// another Reference or in another currency is no answer about this payout:
+// ForeignAnswer, naming the provider's wire name of the reference
+// (referenceField: "reference" for PalPluss, "merchantReference" for
+// PayOS). One under this Reference (or none) but of another amount or phone
+// is the payout the provider holds for the Reference, which is not this
+// one: DuplicateReference, naming what differs. Fields the answer leaves
+// empty are not compared. nil means the answer is about req's payout.
+func CheckAnswer(provider, referenceField string, p *payout.Payout, req payout.Request) *payout.Error {
+	if p.Reference != "" && p.Reference != req.Reference {
+		return ForeignAnswer(provider, req, referenceField+" "+strconv.Quote(p.Reference))
+	}
+	if p.Amount.Currency != "" && p.Amount.Currency != req.Amount.Currency {
+		return ForeignAnswer(provider, req, "currency "+string(p.Amount.Currency))
+	}
+	if p.Phone != "" {
+		if _, err := phone.Parse(p.Phone); err != nil {
+			// Masked or garbled: comparing it would call this payout
+			// another's, and ErrDuplicateReference says "not made".
+			return UncheckableAnswer(provider, req, "phone")
+		}
+	}
+	if diffs := Differences(req, p); len(diffs) > 0 {
+		return DuplicateReference(provider, req, p, diffs)
+	}
+	return nil
+}
+
 // WrongID is the error for an answer to a lookup by id that carries
 // another id.
 func WrongID(provider, asked, got string) *payout.Error {
@@ -108,4 +138,17 @@ func RedactURL(u string) string {
 		return "[unparsable URL]"
 	}
 	return p.Redacted()
+}
+
+// UncheckableAnswer is the error for a 2xx answer to a payout POST that
+// echoes field (its recipient's phone, its amount) in a form that cannot
+// be read, so cannot be compared with what was sent: it may describe
+// another payout, or this one spelt oddly (a masked phone). Neither a
+// success nor a refusal (ErrDuplicateReference would tell the caller the
+// payout was not made): CodeProviderError, also matching
+// payout.ErrOutcomeUnknown.
+func UncheckableAnswer(provider string, req payout.Request, field string) *payout.Error {
+	return &payout.Error{Code: payout.CodeProviderError, Provider: provider, Reference: req.Reference,
+		Message: "the provider's answer has an unreadable " + field + ", so it cannot be checked against the payout sent; whether this one was created is unknown",
+		Err:     payout.ErrOutcomeUnknown}
 }

@@ -2,11 +2,13 @@ package httpx
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"regexp"
 	"strings"
 	"sync"
 
+	"github.com/payoutkit/payout"
 	"github.com/payoutkit/payout/phone"
 )
 
@@ -176,3 +178,27 @@ func (l leveled) Error(msg string, kv ...any) { l.l.Error("retryablehttp: "+msg,
 func (l leveled) Warn(msg string, kv ...any)  { l.l.Warn("retryablehttp: "+msg, kv...) }
 func (l leveled) Info(msg string, kv ...any)  { l.l.Info("retryablehttp: "+msg, kv...) }
 func (l leveled) Debug(msg string, kv ...any) { l.l.Debug("retryablehttp: "+msg, kv...) }
+
+// Error returns err with the provider's text in it cleaned (String): when
+// err is a *payout.Error, a copy whose Message, ProviderCode and RequestID
+// are redacted, and whose Err is replaced by its redacted text when that
+// text holds a secret. Any other error is returned as it is.
+//
+// Adapters pass every error of their public calls through it: an error
+// built from a 2xx answer (another Reference, another transaction id,
+// echoed by a hostile proxy that copies the Authorization header there)
+// carries provider text the engine never saw as an error.
+func (r *Redactor) Error(err error) error {
+	pe, ok := err.(*payout.Error)
+	if !ok || pe == nil {
+		return err
+	}
+	cp := *pe
+	cp.Message, cp.ProviderCode, cp.RequestID = r.String(cp.Message), r.String(cp.ProviderCode), r.String(cp.RequestID)
+	if cp.Err != nil {
+		if msg := cp.Err.Error(); r.String(msg) != msg {
+			cp.Err = errors.New(r.String(msg))
+		}
+	}
+	return &cp
+}
