@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -400,4 +401,23 @@ func TestLoadRequestKeepsPersonalDataOutOfJobs(t *testing.T) {
 		assert.Equal(t, 1, e.sb.CreatedCount("palpluss", fmt.Sprintf("pii-%d", i)))
 	}
 	assert.False(t, strings.Contains(fmt.Sprint(c), "07229"))
+}
+
+// Review 2 of issue 13: EnqueueTx without a transaction panicked (a nil
+// pointer in the ledger's write) instead of naming the argument; a typed
+// nil pool given to pgstore.NewLedger did the same at its first write.
+func TestEnqueueWithoutATransactionNamesIt(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	svc, _ := e.insertOnly()
+	req, provider := request(0, "notx")
+	var tx pgx.Tx
+	require.NotPanics(t, func() {
+		_, err := svc.EnqueueTx(context.Background(), tx, req, payoutriver.EnqueueOptions{Provider: provider})
+		require.ErrorIs(t, err, payout.ErrInvalidRequest)
+		assert.Contains(t, err.Error(), "tx")
+	})
+	var pool *pgxpool.Pool
+	_, err := pgstore.NewLedger(pool)
+	require.Error(t, err, "a typed nil pool is no database")
+	assert.Contains(t, err.Error(), "nil")
 }
