@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/payoutkit/payout/internal/safeurl"
 )
 
 // Option configures an adapter's client. The options in this package are
@@ -109,9 +111,9 @@ func WithBaseURL(base string) Option {
 		case err != nil:
 			// url.Parse's error repeats the URL, password included.
 			c.Fail(errors.New("payout: WithBaseURL: the base URL cannot be parsed"))
-		case u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		case u.Host == "" || safeurl.Check(u) == safeurl.NotHTTP:
 			c.Fail(fmt.Errorf("payout: WithBaseURL: %q is not an absolute https URL", hideUserinfo(u)))
-		case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		case safeurl.Check(u) == safeurl.Cleartext:
 			c.Fail(fmt.Errorf("payout: WithBaseURL: %q would send credentials in clear: use https (http is allowed only for loopback hosts)", hideUserinfo(u)))
 		default:
 			c.BaseURL = base

@@ -1,12 +1,12 @@
 package payout
 
 import (
-	"net"
 	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/payoutkit/payout/internal/safeurl"
 	"github.com/payoutkit/payout/money"
 	"github.com/payoutkit/payout/phone"
 )
@@ -95,25 +95,14 @@ func ValidateCallbackURL(u string) error {
 	if p.User != nil {
 		return InvalidField("callbackURL", "must not carry user information")
 	}
-	switch p.Scheme {
-	case "https":
+	switch safeurl.Check(p) {
+	case safeurl.Allowed:
 		return nil
-	case "http":
-		if isLoopback(p.Hostname()) {
-			return nil
-		}
+	case safeurl.Cleartext:
 		return InvalidField("callbackURL", "must use https (http is allowed only for loopback hosts)")
 	default:
 		return InvalidField("callbackURL", "must use https, got scheme %q", p.Scheme)
 	}
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // validateText rejects invalid UTF-8 and control characters, which no

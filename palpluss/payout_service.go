@@ -225,23 +225,7 @@ func sendError(err error, maybeServed bool, reference string) error {
 // stored for this Reference's Idempotency-Key, replayed: the Reference was
 // used before for another payout, and this one was not made.
 func checkAnswer(p *payout.Payout, req payout.Request) *payout.Error {
-	if p.Reference != "" && p.Reference != req.Reference {
-		return httpx.ForeignAnswer(ProviderName, req, "reference "+strconv.Quote(p.Reference))
-	}
-	if p.Amount.Currency != "" && p.Amount.Currency != req.Amount.Currency {
-		return httpx.ForeignAnswer(ProviderName, req, "currency "+string(p.Amount.Currency))
-	}
-	if p.Phone != "" {
-		if _, err := phone.Parse(p.Phone); err != nil {
-			// Masked or garbled: comparing it would call this payout
-			// another's, and ErrDuplicateReference says "not made".
-			return httpx.UncheckableAnswer(ProviderName, req, "phone")
-		}
-	}
-	if diffs := httpx.Differences(req, p); len(diffs) > 0 {
-		return httpx.DuplicateReference(ProviderName, req, p, diffs)
-	}
-	return nil
+	return httpx.CheckAnswer(ProviderName, "reference", p, req)
 }
 
 // fill completes an accepted payout with what was asked where PalPluss's

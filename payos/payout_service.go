@@ -140,16 +140,7 @@ func present(raw json.RawMessage) bool {
 // this Reference of another amount or phone is the payout PayOS holds for
 // the Reference, which is not this one (httpx.DuplicateReference).
 func checkAnswer(p *payout.Payout, req payout.Request) *payout.Error {
-	if p.Reference != "" && p.Reference != req.Reference {
-		return httpx.ForeignAnswer(ProviderName, req, "merchantReference "+strconv.Quote(p.Reference))
-	}
-	if p.Amount.Currency != "" && p.Amount.Currency != req.Amount.Currency {
-		return httpx.ForeignAnswer(ProviderName, req, "currency "+string(p.Amount.Currency))
-	}
-	if diffs := httpx.Differences(req, p); len(diffs) > 0 {
-		return httpx.DuplicateReference(ProviderName, req, p, diffs)
-	}
-	return nil
+	return httpx.CheckAnswer(ProviderName, "merchantReference", p, req)
 }
 
 // fill completes a payout with what the request says and PayOS's answer

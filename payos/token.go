@@ -22,6 +22,8 @@ import (
 // TokenSource need not cache; it must honour ctx and be safe for concurrent
 // use. Plug one in with WithTokenSource.
 type TokenSource interface {
+	// Token returns a token for the next request, fetching a new one
+	// when needed; an error fails that request without sending it.
 	Token(ctx context.Context) (*Token, error)
 }
 

@@ -70,9 +70,11 @@ type typedEnvelope struct {
 // before parsing.
 //
 // It is strict only about the payout events PayOS documents (the Event*
-// types): their payout must be there, with a transactionId and a status
-// that agrees with the type (payout.completed with a FAILED status is an
-// error naming "type"). Every other JSON object is an event: of a type
+// types): their payout must be there, with a transactionId (or, where it
+// is absent, an id or payoutId, the names other PayOS documents give it,
+// read as Send and Get read them) and a status that agrees with the type
+// (payout.completed with a FAILED status is an error naming "type").
+// Every other JSON object is an event: of a type
 // nobody here knows ({"type":"endpoint.ping"}, "balance.low",
 // "merchant.kyc.approved"), or with no type at all, it is returned with
 // Event.Type as sent and Event.Payout set when its object reads as a
@@ -83,7 +85,7 @@ type typedEnvelope struct {
 //
 // The body has no event id: the svix-id (webhook-id) header is the
 // deduplication key, which the webhook Handler supplies. ParseWebhook sets
-// Event.ID to the fallback "payos:<transactionId>:<status>", stable across
+// Event.ID to the fallback "payos:<transaction id>:<status>", stable across
 // redeliveries of the same status change, or "" when there is no payout.
 //
 // Errors match ErrInvalidWebhook and name the field at fault ("payload",
@@ -128,7 +130,7 @@ func ParseWebhook(body []byte) (*payout.Event, error) {
 	case w == nil:
 		return nil, webhookError("payload", "is required: an object under \"payload\" or \"data\"")
 	case w.id() == "":
-		return nil, webhookError("payload.transactionId", "is required")
+		return nil, webhookError("payload.transactionId", "is required (or id, or payoutId)")
 	case firstNonEmpty(w.Status, w.CurrentState) == "":
 		return nil, webhookError("payload.status", "is required")
 	}

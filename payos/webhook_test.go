@@ -90,6 +90,39 @@ func TestParseWebhookErrors(t *testing.T) {
 	assert.Contains(t, err.Error(), "exceeds")
 }
 
+// Issue 10, item 10: the webhook reads the payout's id as Send and Get do,
+// "id" or "payoutId" where "transactionId" is absent; transactionId wins
+// when several are there.
+func TestParseWebhookIDOrPayoutIDWhereTransactionIDIsAbsent(t *testing.T) {
+	for _, member := range []string{"id", "payoutId"} {
+		for _, env := range []string{"payload", "data"} {
+			for _, typ := range []string{EventPayoutCompleted, "payout.on_hold"} {
+				status := "COMPLETED"
+				if typ == "payout.on_hold" {
+					status = "ON_HOLD"
+				}
+				body := `{"type":"` + typ + `","` + env + `":{"` + member + `":"` + txID + `","status":"` + status + `","merchantReference":"` + refIndiv + `"}}`
+				ev, err := ParseWebhook([]byte(body))
+				require.NoError(t, err, body)
+				require.NotNil(t, ev.Payout, body)
+				assert.Equal(t, txID, ev.Payout.ID, body)
+				assert.Equal(t, refIndiv, ev.Payout.Reference, body)
+				assert.Equal(t, "payos:"+txID+":"+status, ev.ID, body)
+			}
+		}
+	}
+	ev, err := ParseWebhook([]byte(`{"type":"payout.completed","payload":{"payoutId":"p-2","id":"i-1","transactionId":"t-0","status":"COMPLETED"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, "t-0", ev.Payout.ID, "transactionId first")
+	ev, err = ParseWebhook([]byte(`{"type":"payout.completed","payload":{"payoutId":"p-2","id":"i-1","status":"COMPLETED"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, "i-1", ev.Payout.ID, "then id, then payoutId")
+	_, err = ParseWebhook([]byte(`{"type":"payout.completed","payload":{"id":"","payoutId":"","status":"COMPLETED"}}`))
+	var pe *payout.Error
+	require.ErrorAs(t, err, &pe, "empty ids are no id")
+	assert.Equal(t, "payload.transactionId", pe.Field)
+}
+
 // Regression (issue 11, item 5): correctly signed PayOS bodies of shapes
 // the parser does not know were answered 400, so that PayOS retried them
 // for a day and could disable the endpoint.

@@ -4,7 +4,9 @@
 // of code that pays through the payout.Client interface. Sandbox is the
 // integration double: real HTTP servers that speak the providers' APIs, for
 // tests of the adapters, of webhook receivers and of services in any
-// language.
+// language. Both build the webhooks the providers would send about their
+// payouts, to test a webhook route without a listener (see Webhook
+// requests).
 //
 // # Sandbox
 //
@@ -106,7 +108,10 @@
 //     redelivered with the same id after a non-2xx answer.
 //
 // Both sides: with WithSandboxRateLimit, requests over the limit get 429
-// with Retry-After (and PalPluss's x-ratelimit-* headers on every response).
+// with Retry-After (and PalPluss's x-ratelimit-* headers on every response):
+// the way to test that clients sharing one payout.Limiter (payout.NewLimiter
+// in one process, pgstore.NewLimiter across replicas) stay under the limit
+// together, where each with its own would not.
 // Payouts settle after WithSandboxSettleDelay, or, by default, only when a
 // test calls Settle, SettleAs or SettleAll.
 //
@@ -132,6 +137,31 @@
 // payout.Validator): KES 5, KES 200,000, KES 20.50 on PalPluss, or a PayOS
 // payout without a Sender, are refused as in production. WithRules takes any
 // payout.Validator, such as an adapter configured like yours.
+//
+// # Webhook requests
+//
+// A webhook route is tested by handing it, through httptest.NewRecorder,
+// the request the provider would send; no server needs to listen:
+//
+//	r, _ := fake.PalPlussWebhookRequest(p.ID) // after fake.Settle(p.ID, payout.StatusSucceeded)
+//	w := httptest.NewRecorder()
+//	route.ServeHTTP(w, r)                     // your palpluss or payos webhook.Handler
+//
+// PalPlussWebhookRequest(callbackURL, p) builds PalPluss's unsigned
+// callback ({"event","event_type","transaction"}) about any *payout.Payout,
+// POSTed to the payout's callback URL, so that a URL made by a
+// webhook.CallbackSigner carries its token. PayOSWebhookRequest(url,
+// secret, p) builds PayOS's {"type","payload"} delivery, signed with
+// Standard Webhooks headers under the endpoint's "whsec_..." secret, its
+// svix-id fixed by the payout and its status, so that building it twice
+// gives a delivery and its redelivery. Fake.PalPlussWebhookRequest and
+// Fake.PayOSWebhookRequest build them about a Fake's payout in its current
+// status (PalPluss's to the CallbackURL its Send gave), and
+// Sandbox.WebhookRequest about a Sandbox payout, for either provider.
+// Fake.WebhookRequest is the Fake's own provider-neutral shape, read by this
+// package's ParseWebhook. A route that confirms events by Get
+// (webhook.ConfirmByGet) confirms them against the Fake or the Sandbox that
+// made the payout.
 //
 // # Magic values
 //

@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
+
+	"github.com/payoutkit/payout/internal/safeurl"
 )
 
 // Errors of CallbackSigner.VerifyRequest.
@@ -84,8 +84,9 @@ func NewCallbackSigner(secrets ...string) (*CallbackSigner, error) {
 // CallbackURL returns base with the query parameters ref=reference and
 // token=<token> added (other parameters of base are kept), to pass as the
 // payout's callback URL (payout.Request.CallbackURL). base must be an https
-// URL, or http on a loopback host (localhost, 127.0.0.1, ::1) for local
-// development, and must not already have ref or token parameters.
+// URL, or http on a loopback host (127.0.0.0/8, ::1, localhost) for local
+// development, the rule of payout.WithBaseURL and Request.CallbackURL, and
+// must not already have ref or token parameters.
 func (s *CallbackSigner) CallbackURL(base, reference string) (string, error) {
 	if s == nil || s.s == nil {
 		return "", fmt.Errorf("%w: nil CallbackSigner", ErrInvalidSecret)
@@ -100,8 +101,7 @@ func (s *CallbackSigner) CallbackURL(base, reference string) (string, error) {
 	switch {
 	case u.Host == "" || u.Opaque != "":
 		return "", errors.New("webhook: CallbackURL: base is not an absolute URL")
-	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case safeurl.Check(u) == safeurl.Allowed:
 	default:
 		return "", fmt.Errorf("webhook: CallbackURL: base must be https (http only on loopback), not %q", u.Scheme)
 	}
@@ -116,15 +116,6 @@ func (s *CallbackSigner) CallbackURL(base, reference string) (string, error) {
 	q.Set(CallbackTokenParam, base64.RawURLEncoding.EncodeToString(callbackMAC(s.s.keys[0], reference)))
 	u.RawQuery = q.Encode()
 	return u.String(), nil
-}
-
-// isLoopback reports whether host names this machine.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func callbackMAC(key []byte, reference string) []byte {

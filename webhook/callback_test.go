@@ -230,3 +230,23 @@ func TestCallbackVerifierBindsEventToReference(t *testing.T) {
 	assert.ErrorIs(t, v.VerifyRequest(bad, nil), ErrInvalidToken)
 	assert.ErrorIs(t, ev.VerifyEvent(bad, &payout.Event{Payout: &payout.Payout{Reference: "REF-A"}}), ErrInvalidToken)
 }
+
+// The three places that let a secret travel to a URL (a client's base URL,
+// a payout's callback URL, the signer's base for it) apply one loopback
+// rule: they accept and refuse the same hosts.
+func TestCallbackURLAppliesTheRuleOfWithBaseURL(t *testing.T) {
+	s := newSigner(t, cbSecret)
+	for raw, want := range map[string]bool{
+		"https://example.com/cb": true, "http://localhost:8080/cb": true, "http://LOCALHOST/cb": true,
+		"http://127.0.0.1/cb": true, "http://127.200.0.9/cb": true, "http://[::1]:9000/cb": true,
+		"http://example.com/cb": false, "http://10.0.0.1/cb": false, "http://128.0.0.1/cb": false,
+		"http://localhost.evil.com/cb": false, "http://[::2]/cb": false, "ftp://127.0.0.1/cb": false,
+	} {
+		_, signErr := s.CallbackURL(raw, "R1")
+		_, baseErr := payout.NewConfig(payout.WithBaseURL(raw))
+		cbErr := payout.ValidateCallbackURL(raw)
+		assert.Equal(t, want, signErr == nil, "CallbackURL %s: %v", raw, signErr)
+		assert.Equal(t, want, baseErr == nil, "WithBaseURL %s: %v", raw, baseErr)
+		assert.Equal(t, want, cbErr == nil, "ValidateCallbackURL %s: %v", raw, cbErr)
+	}
+}

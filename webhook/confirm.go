@@ -10,6 +10,8 @@ import (
 
 // PayoutGetter is what ConfirmByGet needs of a client: payout.Client's Get.
 type PayoutGetter interface {
+	// Get returns the payout the provider knows by id (its transaction
+	// id), as payout.Client's Get does.
 	Get(ctx context.Context, id string) (*payout.Payout, error)
 }
 

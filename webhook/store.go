@@ -88,15 +88,31 @@ var ErrLeaseLost = errors.New("webhook: lease lost: another delivery holds the c
 //     are one step:
 //     if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end
 //     and a 0 is ErrLeaseLost.
-//   - SQL: a table (key text PRIMARY KEY, token text, done boolean, expires
-//     timestamptz). Claim is INSERT ... ON CONFLICT (key) DO UPDATE SET
-//     token = EXCLUDED.token, done = false, expires = EXCLUDED.expires WHERE
-//     table.expires <= now() RETURNING token: a row back is ClaimAcquired
-//     (a new key, or an expired claim or done entry taken over), no row
-//     means a SELECT of done tells ClaimDone from ClaimInProgress. Complete
-//     is an upsert to done = true with the new expiry, whoever holds the
-//     row. Release is DELETE ... WHERE key = $1 AND token = $2 AND NOT done;
-//     no row deleted is ErrLeaseLost. Purge expired rows from time to time.
+//   - SQL: see below; the module github.com/payoutkit/payout/pgstore is
+//     this Store on PostgreSQL (pgstore.NewStore, with Migrate and Purge).
+//
+// In SQL, a table (key text PRIMARY KEY, token text, done boolean, expires
+// timestamptz) serves, and Claim is one statement that both takes an
+// expired row over and reads a live one, so that a row always comes back:
+//
+//	INSERT INTO events AS e (key, token, done, expires)
+//	VALUES ($1, $2, false, now() + $3 * interval '1 microsecond')
+//	ON CONFLICT (key) DO UPDATE SET
+//		token   = CASE WHEN e.expires <= now() THEN EXCLUDED.token   ELSE e.token   END,
+//		done    = CASE WHEN e.expires <= now() THEN false            ELSE e.done    END,
+//		expires = CASE WHEN e.expires <= now() THEN EXCLUDED.expires ELSE e.expires END
+//	RETURNING e.token = $2 AS acquired, e.done
+//
+// acquired is ClaimAcquired (a new key, or an expired claim or done entry
+// taken over); otherwise done tells ClaimDone from ClaimInProgress. Do not
+// write DO UPDATE ... WHERE e.expires <= now() and then, when no row comes
+// back, SELECT the row: under READ COMMITTED the SELECT reads a newer
+// snapshot, and finds no row at all when the holder released it (or a
+// purge deleted it) in between, which is neither answer. Complete is an
+// upsert to done = true with the new expiry and an empty token, whoever
+// holds the row. Release is DELETE ... WHERE key = $1 AND token = $2 AND
+// NOT done AND expires > now(); no row deleted is ErrLeaseLost. Delete
+// expired rows from time to time.
 //
 // Use the storage's clock (Redis PX, SQL now()) for expiries, never the
 // replicas' clocks, which disagree. Implementations must be safe for

@@ -15,6 +15,8 @@ import (
 // *StandardVerifier is one (PayOS); CallbackSigner.Verifier returns one
 // (PalPluss). Implementations must be safe for concurrent use.
 type RequestVerifier interface {
+	// VerifyRequest returns nil when r, whose body is body, is an
+	// authentic delivery, and an error saying why not otherwise.
 	VerifyRequest(r *http.Request, body []byte) error
 }
 
@@ -27,6 +29,8 @@ type RequestVerifier interface {
 // token was issued for: a token for payout A does not authenticate an event
 // about payout B.
 type EventVerifier interface {
+	// VerifyEvent returns nil when ev, parsed from r, is about what r's
+	// credentials authenticate, and an error saying why not otherwise.
 	VerifyEvent(r *http.Request, ev *payout.Event) error
 }
 

@@ -20,13 +20,15 @@ import (
 
 // Commission is one amount owed to an agent.
 type Commission struct {
-	ID     string // your own id: it becomes the payout Reference
-	Phone  string
-	Amount money.Amount
+	ID     string       // your own id: it becomes the payout Reference
+	Phone  string       // the agent's M-Pesa number, in any spelling phone.Parse reads
+	Amount money.Amount // what is owed
 }
 
 // Payer pays commissions through any payout.Client.
 type Payer struct {
+	// Client sends the payouts: an adapter in production, a
+	// payouttest.Fake in tests.
 	Client payout.Client
 	// Attempts bounds how often one commission is sent when the outcome is
 	// unknown or the error is retryable.

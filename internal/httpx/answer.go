@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/payoutkit/payout"
@@ -62,6 +63,35 @@ func ForeignAnswer(provider string, req payout.Request, what string) *payout.Err
 	return &payout.Error{Code: payout.CodeProviderError, Provider: provider, Reference: req.Reference,
 		Message: "the provider's answer describes another payout (" + what + "); whether this one was created is unknown",
 		Err:     payout.ErrOutcomeUnknown}
+}
+
+// CheckAnswer compares what a provider's answer to a payout POST echoes
+// (p, as the adapter read it) with what was sent (req). An answer about
+// another Reference or in another currency is no answer about this payout:
+// ForeignAnswer, naming the provider's wire name of the reference
+// (referenceField: "reference" for PalPluss, "merchantReference" for
+// PayOS). One under this Reference (or none) but of another amount or phone
+// is the payout the provider holds for the Reference, which is not this
+// one: DuplicateReference, naming what differs. Fields the answer leaves
+// empty are not compared. nil means the answer is about req's payout.
+func CheckAnswer(provider, referenceField string, p *payout.Payout, req payout.Request) *payout.Error {
+	if p.Reference != "" && p.Reference != req.Reference {
+		return ForeignAnswer(provider, req, referenceField+" "+strconv.Quote(p.Reference))
+	}
+	if p.Amount.Currency != "" && p.Amount.Currency != req.Amount.Currency {
+		return ForeignAnswer(provider, req, "currency "+string(p.Amount.Currency))
+	}
+	if p.Phone != "" {
+		if _, err := phone.Parse(p.Phone); err != nil {
+			// Masked or garbled: comparing it would call this payout
+			// another's, and ErrDuplicateReference says "not made".
+			return UncheckableAnswer(provider, req, "phone")
+		}
+	}
+	if diffs := Differences(req, p); len(diffs) > 0 {
+		return DuplicateReference(provider, req, p, diffs)
+	}
+	return nil
 }
 
 // WrongID is the error for an answer to a lookup by id that carries

@@ -119,6 +119,7 @@ type MismatchError struct {
 	Have, Want string
 }
 
+// Error says what differs, and why the state file must be kept.
 func (e *MismatchError) Error() string {
 	return fmt.Sprintf("state file %s belongs to another batch: %s is %q there, %q here. "+
 		"It records which rows of that batch were paid: do not delete it. If this is a new batch, give it its own state file with -state FILE "+
