@@ -19,6 +19,7 @@ import (
 
 	"github.com/payoutkit/payout"
 	"github.com/payoutkit/payout/money"
+	"github.com/payoutkit/payout/palpluss"
 	"github.com/payoutkit/payout/payoutriver"
 	"github.com/payoutkit/payout/payouttest"
 	"github.com/payoutkit/payout/pgstore"
@@ -420,4 +421,15 @@ func TestEnqueueWithoutATransactionNamesIt(t *testing.T) {
 	_, err := pgstore.NewLedger(pool)
 	require.Error(t, err, "a typed nil pool is no database")
 	assert.Contains(t, err.Error(), "nil")
+}
+
+// Review 2 of issue 13: a typed nil client (a *palpluss.Client that was
+// never built, in a payout.Client) passed New's check and panicked in the
+// first send job; New names the provider instead.
+func TestNewRefusesATypedNilClient(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	var pal *palpluss.Client
+	_, err := payoutriver.New(payoutriver.Config{Pool: e.admin, Clients: map[string]payout.Client{"palpluss": pal}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"palpluss"`)
 }
