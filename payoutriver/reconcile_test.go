@@ -255,3 +255,46 @@ func TestRequestChangedAfterALostAnswerIsNoRefusal(t *testing.T) {
 	assert.True(t, ent.NeedsAttention)
 	assert.Equal(t, 1, e.sb.CreatedCount(payouttest.SandboxPalPluss, "edited-1"), "paid once")
 }
+
+// anonymous is a payout.Client whose answers do not name their provider,
+// as a caller's own wrapper or a minimal client may leave them.
+type anonymous struct{ payout.Client }
+
+func (a anonymous) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
+	p, err := a.Client.Send(ctx, req)
+	if p != nil {
+		p.Provider = ""
+	}
+	return p, err
+}
+
+func (a anonymous) Get(ctx context.Context, id string) (*payout.Payout, error) {
+	p, err := a.Client.Get(ctx, id)
+	if p != nil {
+		p.Provider = ""
+	}
+	return p, err
+}
+
+// TestAnswerWithoutAProviderIsTheClientsProvider: review 2 of issue 13.
+// An accepted Send whose Payout left Provider empty was taken for an
+// answer from another provider: the entry was flagged, the job cancelled,
+// and the acceptance never recorded (the entry stayed an intent). The
+// answer comes from the client registered for the entry's provider, so
+// it is that provider's.
+func TestAnswerWithoutAProviderIsTheClientsProvider(t *testing.T) {
+	e := newEnv(t, envOptions{settle: 50 * time.Millisecond, config: func(c *payoutriver.Config) {
+		c.Clients["palpluss"] = anonymous{c.Clients["palpluss"]}
+	}})
+	svc, _ := e.insertOnly()
+	req := payout.Request{Reference: "anon-1", Amount: money.New(50000, money.KES), Recipient: payout.Recipient{Phone: "0712000555"}}
+	enqueueOne(t, svc, e, req, "palpluss", "anon")
+	e.startReplica(1)
+	e.waitDone(svc, "anon", 20*time.Second, nil)
+	ent, err := svc.Ledger().Get(context.Background(), "anon-1")
+	require.NoError(t, err)
+	assert.Equal(t, pgstore.StatusSucceeded, ent.Status)
+	assert.False(t, ent.NeedsAttention, ent.AttentionReason)
+	assert.NotEmpty(t, ent.ProviderID)
+	assert.Equal(t, 1, e.sb.CreatedCount(payouttest.SandboxPalPluss, "anon-1"))
+}

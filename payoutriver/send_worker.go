@@ -102,6 +102,7 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 		return s.alreadySent(ctx, log, e)
 	}
 	p, sendErr := client.Send(ctx, req)
+	p = ownedBy(p, e.Provider)
 
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
@@ -169,6 +170,19 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	}
 	log.Info("payout accepted", slog.String("id", applied.Entry.ProviderID), slog.String("status", string(st)))
 	return nil
+}
+
+// ownedBy is p, an answer of the client registered for provider, with
+// its Provider filled in when the client left it empty: the ledger takes
+// an answer naming no provider for another provider's, and would refuse
+// the acceptance.
+func ownedBy(p *payout.Payout, provider string) *payout.Payout {
+	if p == nil || p.Provider != "" {
+		return p
+	}
+	cp := *p
+	cp.Provider = provider
+	return &cp
 }
 
 // sendable reports whether a payout in status s may be sent: nothing has
