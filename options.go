@@ -102,7 +102,8 @@ func (c *Config) Fail(err error) { c.errs = append(c.errs, err) }
 // The base must be an absolute https URL: credentials go out with every
 // request. Plain http is accepted only for loopback hosts (127.0.0.0/8, ::1,
 // localhost), for tests and local sandboxes: the same rule as
-// Request.CallbackURL. Errors show the URL with its password redacted.
+// Request.CallbackURL. Errors show the URL with its user information
+// (user name and password) hidden.
 func WithBaseURL(base string) Option {
 	return func(c *Config) {
 		u, err := url.Parse(base)
@@ -111,13 +112,25 @@ func WithBaseURL(base string) Option {
 			// url.Parse's error repeats the URL, password included.
 			c.Fail(errors.New("payout: WithBaseURL: the base URL cannot be parsed"))
 		case u.Host == "" || safeurl.Check(u) == safeurl.NotHTTP:
-			c.Fail(fmt.Errorf("payout: WithBaseURL: %q is not an absolute https URL", u.Redacted()))
+			c.Fail(fmt.Errorf("payout: WithBaseURL: %q is not an absolute https URL", hideUserinfo(u)))
 		case safeurl.Check(u) == safeurl.Cleartext:
-			c.Fail(fmt.Errorf("payout: WithBaseURL: %q would send credentials in clear: use https (http is allowed only for loopback hosts)", u.Redacted()))
+			c.Fail(fmt.Errorf("payout: WithBaseURL: %q would send credentials in clear: use https (http is allowed only for loopback hosts)", hideUserinfo(u)))
 		default:
 			c.BaseURL = base
 		}
 	}
+}
+
+// hideUserinfo is u for printing with its whole user information replaced
+// by "xxxxx": a proxy's user name identifies an account as much as its
+// password does (url.URL.Redacted hides the password only).
+func hideUserinfo(u *url.URL) string {
+	if u.User == nil {
+		return u.String()
+	}
+	cp := *u
+	cp.User = url.User("xxxxx")
+	return cp.String()
 }
 
 // WithHTTPClient sends requests through hc's Transport (for proxies, custom

@@ -84,3 +84,15 @@ func TestWithBaseURLRequiresHTTPSOutsideLoopback(t *testing.T) {
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "hunter2", "an unparsable URL is not repeated")
 }
+
+// Review 2 of issue 10, item 7: WithBaseURL's errors hid a base URL's
+// password but showed its user name, which names the proxy account as
+// much as the password does: the whole user information is hidden.
+func TestWithBaseURLErrorsHideTheWholeUserinfo(t *testing.T) {
+	for _, bad := range []string{"http://alice.proxy:hunter2@api.payos.money", "http://alice.proxy@10.0.0.1/v1", "ftp://alice.proxy:pw@127.0.0.1"} {
+		_, err := NewConfig(WithBaseURL(bad))
+		require.Error(t, err, bad)
+		assert.NotContains(t, err.Error(), "alice.proxy", bad)
+		assert.Contains(t, err.Error(), "xxxxx@", "the error still shows that user information was there")
+	}
+}

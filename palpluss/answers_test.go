@@ -304,3 +304,31 @@ func TestSendAnswerWithAnUnreadablePhoneIsUnknownNotADuplicate(t *testing.T) {
 		assertPayoutPost(t, m, req)
 	}
 }
+
+// Review 2 of issue 10, item 8: a successful answer's provider text
+// (status, receipt, result code and description) reached the caller as it
+// came, so a proxy echoing the key there handed it to whoever logs or
+// stores the Payout; Get and the transaction list clean it like errors.
+func TestSuccessfulPayoutTextEchoingTheKeyIsRedacted(t *testing.T) {
+	body := string(fixture(t, "transaction_get_camel.json"))
+	for _, field := range []string{`"LGR019G3J2"`, `"The service request is processed successfully."`, `"0"`} {
+		body = strings.Replace(body, field, `"Basic `+testCredential+` `+testKey+`"`, 1)
+	}
+	m := newMock(t)
+	m.on(http.MethodGet, baseURL+"/transactions/"+txID, reply(200, []byte(body)))
+	p, err := m.client.Get(context.Background(), txID)
+	require.NoError(t, err)
+	list := `{"success":true,"data":{"items":[` + body[strings.Index(body, `"data":`)+len(`"data":`):strings.LastIndex(body, `,
+  "requestId"`)] + `]}}`
+	m.on(http.MethodGet, baseURL+"/transactions", reply(200, []byte(list)))
+	page, err := m.client.ListTransactions(context.Background(), TransactionsQuery{})
+	require.NoError(t, err)
+	require.Len(t, page.Items, 1)
+	for _, got := range []*payout.Payout{p, page.Items[0]} {
+		assert.Equal(t, payout.StatusSucceeded, got.Status)
+		out := fmt.Sprintf("%+v", *got)
+		assert.NotContains(t, out, testKey)
+		assert.NotContains(t, out, testCredential)
+		assert.Equal(t, "Basic [REDACTED] [REDACTED]", got.Receipt)
+	}
+}

@@ -206,3 +206,23 @@ func TestBaseURLMustBeHTTPSAndPrintsRedacted(t *testing.T) {
 		assert.Contains(t, out, "gw.example.com/v1")
 	}
 }
+
+// Review 2 of issue 10, items 7 and 8: a base URL's user name (a proxy
+// account) showed in the client's %v and in the text of transport errors
+// (net/http quotes the URL as "user:***@"): the whole user information is
+// hidden in both.
+func TestBaseURLUserinfoNeverShows(t *testing.T) {
+	c, err := New(testKey, payout.WithBaseURL("http://alice.proxy:hunter2@127.0.0.1:1/v1"), payout.WithMaxRetries(0))
+	require.NoError(t, err)
+	_, gerr := c.Get(context.Background(), "tx-1")
+	require.Error(t, gerr)
+	_, serr := c.Send(context.Background(), fixtureRequest())
+	require.Error(t, serr)
+	for _, out := range []string{c.String(), fmt.Sprintf("%v", c), fmt.Sprintf("%+v", *c), fmt.Sprintf("%#v", c),
+		gerr.Error(), fmt.Sprintf("%+v", gerr), serr.Error(), fmt.Sprintf("%+v", serr)} {
+		assert.NotContains(t, out, "alice.proxy")
+		assert.NotContains(t, out, "hunter2")
+		assert.Contains(t, out, "127.0.0.1:1")
+	}
+	assert.Contains(t, c.String(), "xxxxx@127.0.0.1:1/v1")
+}

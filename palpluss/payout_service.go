@@ -135,7 +135,7 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 	// Errors built from a 2xx answer carry provider text the engine
 	// never cleaned (a hostile proxy may echo a credential there).
 	p, err := c.send(ctx, req)
-	return p, c.eng.Redactor().Error(err)
+	return c.eng.Redactor().Payout(p), c.eng.Redactor().Error(err)
 }
 
 func (c *Client) send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
@@ -349,7 +349,7 @@ func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
 	// Errors built from a 2xx answer carry provider text the engine
 	// never cleaned (a hostile proxy may echo a credential there).
 	p, err := c.get(ctx, id)
-	return p, c.eng.Redactor().Error(err)
+	return c.eng.Redactor().Payout(p), c.eng.Redactor().Error(err)
 }
 
 func (c *Client) get(ctx context.Context, id string) (*payout.Payout, error) {

@@ -105,7 +105,7 @@ func (c *Client) ListTransactions(ctx context.Context, q TransactionsQuery) (*Tr
 		if err != nil {
 			return nil, c.unreadable(resp, "the transaction list", fmt.Errorf("item %d: %w", i, err))
 		}
-		out.Items = append(out.Items, p)
+		out.Items = append(out.Items, c.eng.Redactor().Payout(p))
 	}
 	return out, nil
 }

@@ -306,3 +306,26 @@ func TestSendDuplicateFoundWithoutAmountIsConfirmedFirst(t *testing.T) {
 	_, err = m.client().Send(context.Background(), individualRequest())
 	require.ErrorIs(t, err, payout.ErrDuplicateReference)
 }
+
+// Review 2 of issue 10, item 8: a successful answer's provider text
+// (status message, error code, receipt) reached the caller as it came, so
+// a proxy echoing the secret or the token there handed it to whoever logs
+// or stores the Payout; Get and FindByReference clean it like errors.
+func TestSuccessfulPayoutTextEchoingASecretIsRedacted(t *testing.T) {
+	echo := testSecret + " Bearer " + testToken
+	m := newMock(t)
+	m.onToken()
+	m.on(http.MethodGet, payoutPath+txID, jsonString(200, `{"transactionId":"`+txID+`","status":"FAILED","message":"`+echo+`","errorCode":"`+echo+`","processorReference":"`+echo+`"}`))
+	m.on(http.MethodGet, searchPath, jsonString(200, `[{"transactionId":"`+txID+`","merchantReference":"`+refIndiv+`","currentState":"FAILED","message":"`+echo+`","errorCode":"`+echo+`","processorReference":"`+echo+`","amount":99,"currency":"KES"}]`))
+	got, err := m.client().Get(context.Background(), txID)
+	require.NoError(t, err)
+	found, err := m.client().FindByReference(context.Background(), refIndiv)
+	require.NoError(t, err)
+	for _, p := range []*payout.Payout{got, found} {
+		assert.Equal(t, payout.StatusFailed, p.Status)
+		out := fmt.Sprintf("%+v", *p)
+		assert.NotContains(t, out, testSecret)
+		assert.NotContains(t, out, testToken)
+		assert.Equal(t, "[REDACTED] Bearer [REDACTED]", p.FailureMessage)
+	}
+}

@@ -77,3 +77,18 @@ func TestBaseURLMustBeHTTPSAndPrintsRedacted(t *testing.T) {
 		assert.Contains(t, out, "gw.example.com")
 	}
 }
+
+// Review 2 of issue 10, items 7 and 8: a base URL's user name (a proxy
+// account) showed in the client's %v and in transport errors: the whole
+// user information is hidden in both.
+func TestBaseURLUserinfoNeverShows(t *testing.T) {
+	c, err := New(testMerchant, testSecret, payout.WithBaseURL("http://alice.proxy:hunter2@127.0.0.1:1"), payout.WithMaxRetries(0))
+	require.NoError(t, err)
+	_, gerr := c.Get(context.Background(), "tx-1")
+	require.Error(t, gerr)
+	for _, out := range []string{c.String(), fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), gerr.Error(), fmt.Sprintf("%+v", gerr)} {
+		assert.NotContains(t, out, "alice.proxy")
+		assert.NotContains(t, out, "hunter2")
+		assert.Contains(t, out, "127.0.0.1:1")
+	}
+}

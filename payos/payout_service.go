@@ -54,7 +54,7 @@ func (c *Client) Send(ctx context.Context, req payout.Request) (*payout.Payout, 
 	// Errors built from a 2xx answer carry provider text the engine
 	// never cleaned (a hostile proxy may echo a credential there).
 	p, err := c.send(ctx, req)
-	return p, c.eng.Redactor().Error(err)
+	return c.eng.Redactor().Payout(p), c.eng.Redactor().Error(err)
 }
 
 func (c *Client) send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
@@ -359,7 +359,7 @@ func (c *Client) Get(ctx context.Context, id string) (*payout.Payout, error) {
 	// Errors built from a 2xx answer carry provider text the engine
 	// never cleaned (a hostile proxy may echo a credential there).
 	p, err := c.get(ctx, id)
-	return p, c.eng.Redactor().Error(err)
+	return c.eng.Redactor().Payout(p), c.eng.Redactor().Error(err)
 }
 
 func (c *Client) get(ctx context.Context, id string) (*payout.Payout, error) {
@@ -431,7 +431,7 @@ func (c *Client) FindByReference(ctx context.Context, reference string) (*payout
 		return nil, &payout.Error{Code: payout.CodeNotFound, Provider: ProviderName, HTTPStatus: resp.StatusCode,
 			Reference: reference, Message: "no payout with this reference"}
 	}
-	p := found.toPayout()
+	p := c.eng.Redactor().Payout(found.toPayout())
 	if p.Reference == "" {
 		p.Reference = reference
 	}

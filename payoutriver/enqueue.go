@@ -50,6 +50,9 @@ type Enqueued struct {
 // tx should be rolled back. A Reference whose ledger entry already shows
 // an outcome is not queued again.
 func (s *Service) EnqueueTx(ctx context.Context, tx pgx.Tx, req payout.Request, opts EnqueueOptions) (Enqueued, error) {
+	if tx == nil {
+		return Enqueued{}, payout.InvalidField("tx", "is required: the caller's transaction the intent and the send job are written in")
+	}
 	if strings.TrimSpace(opts.Provider) == "" {
 		return Enqueued{}, payout.InvalidField("provider", "is required")
 	}

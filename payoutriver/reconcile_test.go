@@ -211,3 +211,90 @@ func TestAccountSuspendedAfterALostAnswerIsNoRefusal(t *testing.T) {
 	assert.Equal(t, pgstore.StatusSucceeded, ent.Status)
 	assert.Equal(t, 1, e.sb.CreatedCount(payouttest.SandboxPalPluss, "suspended-1"), "paid once")
 }
+
+// TestRequestChangedAfterALostAnswerIsNoRefusal: review 2 of issue 13.
+// The first Send is processed by PalPluss and its answers lost; before
+// River's retry the caller's row is edited (LoadRequest now returns
+// another amount). The retry cannot be built, but the lost attempt may
+// have created the payout: the ledger must keep the outcome unknown
+// (flagged), never "refused", and the checks find the payout.
+func TestRequestChangedAfterALostAnswerIsNoRefusal(t *testing.T) {
+	var posts, loads atomic.Int64
+	lostAnswers := func(provider string, r *http.Request) payouttest.Fault {
+		if r.Method == http.MethodPost && posts.Add(1) <= 3 { // the first Send and its 2 engine retries
+			return payouttest.FaultResetAfterProcess()
+		}
+		return payouttest.FaultNone()
+	}
+	req := payout.Request{Reference: "edited-1", Amount: money.New(50000, money.KES), Recipient: payout.Recipient{Phone: "0712000444"}}
+	e := newEnv(t, envOptions{settle: 50 * time.Millisecond, faults: lostAnswers, config: func(c *payoutriver.Config) {
+		c.RetryMin, c.RetryMax = 100*time.Millisecond, 100*time.Millisecond
+		c.UnknownCheck = 500 * time.Millisecond
+		c.LoadRequest = func(context.Context, pgstore.Querier, string) (payout.Request, error) {
+			r := req
+			if loads.Add(1) > 1 {
+				r.Amount = money.New(60000, money.KES) // the row was edited after the first Send
+			}
+			return r, nil
+		}
+	}})
+	svc, _ := e.insertOnly()
+	ctx := context.Background()
+	enqueueOne(t, svc, e, req, "palpluss", "edited")
+	get := func() pgstore.Entry {
+		ent, err := svc.Ledger().Get(ctx, "edited-1")
+		require.NoError(t, err)
+		return ent
+	}
+	e.startReplica(1)
+	require.Eventually(t, func() bool { return loads.Load() >= 2 && get().NeedsAttention || get().Status.Final() }, 30*time.Second, 10*time.Millisecond)
+	assert.NotEqual(t, pgstore.StatusRefused, get().Status, "a request that cannot be rebuilt proves nothing about the lost attempt")
+	e.waitDone(svc, "edited", 30*time.Second, nil)
+	ent := get()
+	assert.Equal(t, pgstore.StatusSucceeded, ent.Status, "the checks found the payout the lost attempt created")
+	assert.True(t, ent.NeedsAttention)
+	assert.Equal(t, 1, e.sb.CreatedCount(payouttest.SandboxPalPluss, "edited-1"), "paid once")
+}
+
+// anonymous is a payout.Client whose answers do not name their provider,
+// as a caller's own wrapper or a minimal client may leave them.
+type anonymous struct{ payout.Client }
+
+func (a anonymous) Send(ctx context.Context, req payout.Request) (*payout.Payout, error) {
+	p, err := a.Client.Send(ctx, req)
+	if p != nil {
+		p.Provider = ""
+	}
+	return p, err
+}
+
+func (a anonymous) Get(ctx context.Context, id string) (*payout.Payout, error) {
+	p, err := a.Client.Get(ctx, id)
+	if p != nil {
+		p.Provider = ""
+	}
+	return p, err
+}
+
+// TestAnswerWithoutAProviderIsTheClientsProvider: review 2 of issue 13.
+// An accepted Send whose Payout left Provider empty was taken for an
+// answer from another provider: the entry was flagged, the job cancelled,
+// and the acceptance never recorded (the entry stayed an intent). The
+// answer comes from the client registered for the entry's provider, so
+// it is that provider's.
+func TestAnswerWithoutAProviderIsTheClientsProvider(t *testing.T) {
+	e := newEnv(t, envOptions{settle: 50 * time.Millisecond, config: func(c *payoutriver.Config) {
+		c.Clients["palpluss"] = anonymous{c.Clients["palpluss"]}
+	}})
+	svc, _ := e.insertOnly()
+	req := payout.Request{Reference: "anon-1", Amount: money.New(50000, money.KES), Recipient: payout.Recipient{Phone: "0712000555"}}
+	enqueueOne(t, svc, e, req, "palpluss", "anon")
+	e.startReplica(1)
+	e.waitDone(svc, "anon", 20*time.Second, nil)
+	ent, err := svc.Ledger().Get(context.Background(), "anon-1")
+	require.NoError(t, err)
+	assert.Equal(t, pgstore.StatusSucceeded, ent.Status)
+	assert.False(t, ent.NeedsAttention, ent.AttentionReason)
+	assert.NotEmpty(t, ent.ProviderID)
+	assert.Equal(t, 1, e.sb.CreatedCount(payouttest.SandboxPalPluss, "anon-1"))
+}

@@ -106,7 +106,7 @@ func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs
 		return err
 	}
 	if callErr == nil {
-		a, err := s.ledger.Apply(ctx, p, -1)
+		a, err := s.ledger.Apply(ctx, ownedBy(p, e.Provider), -1)
 		if err != nil {
 			if errors.Is(err, payout.ErrConflict) {
 				log.Error("payout check answer conflicts with the ledger; flagged", slog.Any("error", err))

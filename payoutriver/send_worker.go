@@ -53,7 +53,9 @@ func (w *sendWorker) NextRetry(job *river.Job[SendArgs]) time.Time {
 //   - definite refusal (insufficient funds, a refused recipient...): the
 //     entry is refused and the job cancelled, never retried;
 //   - an invalid request: the same, with the validation error as the
-//     reason; nothing is sent.
+//     reason; nothing is sent. After an earlier Send that may have created
+//     the payout (its request since edited or gone), the entry keeps its
+//     unknown status instead, flagged, and its checks go on.
 func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	s, a := w.s, job.Args
 	log := s.log.With(slog.String("reference", a.Reference), slog.String("provider", a.Provider),
@@ -80,6 +82,11 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	if err != nil {
 		var pe *payout.Error
 		if errors.As(err, &pe) && !pe.Retryable() {
+			if e.Sends > 0 || e.Status != pgstore.StatusIntent {
+				// An earlier Send may have created the payout: this
+				// request, not sent, proves nothing about it.
+				return s.unbuildable(ctx, log, a.Reference, err)
+			}
 			return s.refuse(ctx, log, a.Reference, err)
 		}
 		return err
@@ -95,6 +102,7 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 		return s.alreadySent(ctx, log, e)
 	}
 	p, sendErr := client.Send(ctx, req)
+	p = ownedBy(p, e.Provider)
 
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
@@ -164,6 +172,19 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	return nil
 }
 
+// ownedBy is p, an answer of the client registered for provider, with
+// its Provider filled in when the client left it empty: the ledger takes
+// an answer naming no provider for another provider's, and would refuse
+// the acceptance.
+func ownedBy(p *payout.Payout, provider string) *payout.Payout {
+	if p == nil || p.Provider != "" {
+		return p
+	}
+	cp := *p
+	cp.Provider = provider
+	return &cp
+}
+
 // sendable reports whether a payout in status s may be sent: nothing has
 // answered for it yet, or its outcome is unknown (the idempotent resend).
 func sendable(s pgstore.Status) bool { return s == pgstore.StatusIntent || s == pgstore.StatusUnknown }
@@ -226,6 +247,21 @@ func (s *Service) refuse(ctx context.Context, log *slog.Logger, reference string
 		return errors.Join(reason, err)
 	}
 	log.Warn("payout not sent: invalid request; cancelled", slog.Any("error", reason))
+	return river.JobCancel(reason)
+}
+
+// unbuildable handles a request that can no longer be built (the
+// caller's row was edited or removed, LoadRequest refuses) for a payout
+// an earlier Send may have created: the entry keeps its status, is flagged
+// for a person, and its checks (the sweep, by Reference) go on finding out
+// whether the payout exists; the job is cancelled with the reason.
+func (s *Service) unbuildable(ctx context.Context, log *slog.Logger, reference string, reason error) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if err := s.ledger.Flag(rctx, reference, "the request cannot be sent again after a Send that may have created the payout: "+reason.Error()); err != nil {
+		return errors.Join(reason, err)
+	}
+	log.Error("payout request cannot be sent again after a Send that may have created it; flagged, not refused; cancelled", slog.Any("error", reason))
 	return river.JobCancel(reason)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync/atomic"
 	"time"
 
@@ -104,7 +105,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("payoutriver: Config.Pool is required")
 	}
 	for name, c := range cfg.Clients {
-		if name == "" || c == nil {
+		if name == "" || c == nil || reflect.ValueOf(c).Kind() == reflect.Pointer && reflect.ValueOf(c).IsNil() {
 			return nil, fmt.Errorf("payoutriver: Config.Clients: provider %q has no client", name)
 		}
 	}

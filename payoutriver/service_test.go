@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/payoutkit/payout"
 	"github.com/payoutkit/payout/money"
+	"github.com/payoutkit/payout/palpluss"
 	"github.com/payoutkit/payout/payoutriver"
 	"github.com/payoutkit/payout/payouttest"
 	"github.com/payoutkit/payout/pgstore"
@@ -400,4 +402,34 @@ func TestLoadRequestKeepsPersonalDataOutOfJobs(t *testing.T) {
 		assert.Equal(t, 1, e.sb.CreatedCount("palpluss", fmt.Sprintf("pii-%d", i)))
 	}
 	assert.False(t, strings.Contains(fmt.Sprint(c), "07229"))
+}
+
+// Review 2 of issue 13: EnqueueTx without a transaction panicked (a nil
+// pointer in the ledger's write) instead of naming the argument; a typed
+// nil pool given to pgstore.NewLedger did the same at its first write.
+func TestEnqueueWithoutATransactionNamesIt(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	svc, _ := e.insertOnly()
+	req, provider := request(0, "notx")
+	var tx pgx.Tx
+	require.NotPanics(t, func() {
+		_, err := svc.EnqueueTx(context.Background(), tx, req, payoutriver.EnqueueOptions{Provider: provider})
+		require.ErrorIs(t, err, payout.ErrInvalidRequest)
+		assert.Contains(t, err.Error(), "tx")
+	})
+	var pool *pgxpool.Pool
+	_, err := pgstore.NewLedger(pool)
+	require.Error(t, err, "a typed nil pool is no database")
+	assert.Contains(t, err.Error(), "nil")
+}
+
+// Review 2 of issue 13: a typed nil client (a *palpluss.Client that was
+// never built, in a payout.Client) passed New's check and panicked in the
+// first send job; New names the provider instead.
+func TestNewRefusesATypedNilClient(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	var pal *palpluss.Client
+	_, err := payoutriver.New(payoutriver.Config{Pool: e.admin, Clients: map[string]payout.Client{"palpluss": pal}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"palpluss"`)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -36,7 +37,7 @@ type Ledger struct {
 // NewLedger returns a Ledger on db (usually a *pgxpool.Pool) with the
 // tables Migrate created under the same Options.
 func NewLedger(db Querier, opts ...Option) (*Ledger, error) {
-	if db == nil {
+	if db == nil || reflect.ValueOf(db).Kind() == reflect.Pointer && reflect.ValueOf(db).IsNil() {
 		return nil, errors.New("pgstore: NewLedger: nil database")
 	}
 	cfg, err := newConfig(opts)

@@ -346,7 +346,7 @@ func (a *app) batchSend(in *batchInput, f batchFlags) error {
 	stopNote := context.AfterFunc(a.ctx, prog.interrupted)
 	defer stopNote()
 
-	j := &journal{client: a.client, state: st, lines: map[string]int{}, cancel: cancel, prog: prog, now: a.now, skew: a.skew,
+	j := &journal{client: a.client, state: st, lines: map[string]int{}, before: plan.before, cancel: cancel, prog: prog, now: a.now, skew: a.skew,
 		bound: a.opts.timeout*time.Duration(a.opts.retries+1) + time.Minute}
 	reqs := make([]payout.Request, len(plan.todo))
 	for i, row := range plan.todo {
@@ -404,7 +404,8 @@ func batchExit(s batchSummary, fatal error, interrupted bool) error {
 type journal struct {
 	client provider
 	state  *batch.State
-	lines  map[string]int // reference -> CSV line; read-only during SendAll
+	lines  map[string]int          // reference -> CSV line; read-only during SendAll
+	before map[string]batch.Record // each row's last record before this run; read-only
 	cancel context.CancelCauseFunc
 	prog   *progress
 	now    func() time.Time
@@ -433,6 +434,9 @@ func (j *journal) Send(ctx context.Context, req payout.Request) (*payout.Payout,
 	p, err := j.client.Send(sctx, req)
 	cancel()
 	rec := outcomeRecord(line, req, p, err, start, j.skew)
+	if prior := j.before[req.Reference]; rec.Kind == batch.KindFailed && (prior.Kind == batch.KindSending || prior.Kind == batch.KindUnknown) {
+		rec = inDoubt(rec)
+	}
 	if werr := j.state.Append(rec); werr != nil {
 		// The row stays "sending" in the file: the next run sends it
 		// again with the same reference, which is safe.
@@ -464,6 +468,24 @@ func (j *journal) failure() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.fatal
+}
+
+// inDoubt is rec, a failure answering the resend of a row an earlier run
+// may have paid (it was killed after "sending", or the outcome was
+// unknown), as that answer proves: only a business refusal settles it,
+// since the provider's idempotent replay would have returned a payout it
+// had made. Any other refusal (401 after a key rotation, 403, a conflict,
+// a duplicate reference), and a transient failure, leave the row unknown:
+// sent again, same reference, by the next run, never reported "not paid".
+func inDoubt(rec batch.Record) batch.Record {
+	switch payout.Code(rec.Code) {
+	case payout.CodeInvalidRequest, payout.CodeInsufficientFunds, payout.CodeInsufficientFeeBalance,
+		payout.CodeInvalidRecipient, payout.CodeLimitExceeded:
+		return rec
+	}
+	rec.Kind, rec.Retryable = batch.KindUnknown, false
+	rec.Message = "an earlier attempt may have created it; this answer does not say otherwise: " + rec.Message
+	return rec
 }
 
 // outcomeRecord is the state record of a Send of req, called at start,

@@ -204,3 +204,46 @@ func TestResultFormatByExtension(t *testing.T) {
 	_, err := resultFormat("r.txt")
 	assert.Error(t, err)
 }
+
+// Review 2 of issue 15: a row in doubt from an earlier run (killed after
+// "sending", or its outcome unknown) may have been paid. An answer to its
+// resend that does not settle that (401 after the key was rotated, 403, a
+// conflict, a rate limit, a network failure before sending) was recorded as
+// "failed": settled, reported "not paid", never sent again. It must stay
+// unknown; only a business refusal, which the provider's idempotent replay
+// would not have given for a payout it made, settles it.
+func TestJournalRefusalOfARowInDoubtIsNoRefusal(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		prior batch.Kind
+		err   *payout.Error
+		want  batch.Kind
+	}{
+		{"401 after a kill", batch.KindSending, &payout.Error{Code: payout.CodeUnauthorized}, batch.KindUnknown},
+		{"403 after unknown", batch.KindUnknown, &payout.Error{Code: payout.CodeForbidden}, batch.KindUnknown},
+		{"rate limited after unknown", batch.KindUnknown, &payout.Error{Code: payout.CodeRateLimited}, batch.KindUnknown},
+		{"duplicate after a kill", batch.KindSending, &payout.Error{Code: payout.CodeDuplicateReference}, batch.KindUnknown},
+		{"insufficient funds after a kill", batch.KindSending, &payout.Error{Code: payout.CodeInsufficientFunds}, batch.KindFailed},
+		{"401 on a first send", "", &payout.Error{Code: payout.CodeUnauthorized}, batch.KindFailed},
+		{"401 after a refusal", batch.KindFailed, &payout.Error{Code: payout.CodeUnauthorized}, batch.KindFailed},
+	} {
+		c := &scripted{send: func(context.Context, payout.Request) (*payout.Payout, error) { return nil, tc.err }}
+		j, path := newJournal(t, c)
+		if tc.prior != "" {
+			j.before = map[string]batch.Record{"R-1": {Kind: tc.prior, Reference: "R-1"}}
+		}
+		_, err := j.Send(context.Background(), payout.Request{Reference: "R-1"})
+		require.Error(t, err)
+		snap, err := batch.LoadState(path)
+		require.NoError(t, err)
+		rec := snap.Last["R-1"]
+		assert.Equal(t, tc.want, rec.Kind, tc.name)
+		assert.Equal(t, string(tc.err.Code), rec.Code, "%s: the answer is kept", tc.name)
+		if tc.want == batch.KindUnknown {
+			assert.False(t, rec.Settled(), tc.name)
+			assert.Contains(t, rec.Message, "may have", tc.name)
+			plan := planBatch(&batch.File{Rows: []batch.Row{{Line: 2, Request: payout.Request{Reference: "R-1"}}}}, snap, false)
+			assert.Len(t, plan.todo, 1, "%s: the next run sends it again, same reference", tc.name)
+		}
+	}
+}

@@ -130,14 +130,34 @@ func PathSegment(field, id string) (string, error) {
 	return url.PathEscape(id), nil
 }
 
-// RedactURL is u for printing: its password, if any, replaced
-// (url.URL.Redacted); a URL that cannot be parsed is not shown at all.
+// RedactURL is u for printing: its whole user information, if any (user
+// name and password), replaced by "xxxxx"; a URL that cannot be parsed is
+// not shown at all.
 func RedactURL(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return "[unparsable URL]"
 	}
-	return p.Redacted()
+	if p.User != nil {
+		p.User = url.User("xxxxx")
+	}
+	return p.String()
+}
+
+// userinfoSecrets are the spellings of base's user information that reach
+// error text: as written, as net/http prints it in a transport error
+// ("user:***@"), and its password alone.
+func userinfoSecrets(base string) []string {
+	p, err := url.Parse(base)
+	if err != nil || p.User == nil {
+		return nil
+	}
+	name := url.User(p.User.Username()).String()
+	out := []string{p.User.String() + "@", name + ":***@"}
+	if pw, ok := p.User.Password(); ok {
+		out = append(out, pw)
+	}
+	return out
 }
 
 // UncheckableAnswer is the error for a 2xx answer to a payout POST that

@@ -64,6 +64,7 @@ func New(provider, defaultBase string, cfg payout.Config, red *Redactor, hooks H
 	if red == nil {
 		red = &Redactor{}
 	}
+	red.Add(userinfoSecrets(base)...) // net/http's errors quote the URL, user name included
 	if cfg.Limiter == nil {
 		cfg.Limiter = ratelimit.NewLimiter(cfg.RateLimit, cfg.RatePer)
 	}

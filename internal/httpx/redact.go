@@ -202,3 +202,15 @@ func (r *Redactor) Error(err error) error {
 	}
 	return &cp
 }
+
+// Payout cleans, in place, the provider text a payout carries
+// (ProviderStatus, Receipt, FailureCode, FailureMessage) as String does,
+// and returns p: a proxy echoing a credential into a successful answer
+// must not hand it to the caller, who logs and stores these fields.
+func (r *Redactor) Payout(p *payout.Payout) *payout.Payout {
+	if p != nil {
+		p.ProviderStatus, p.Receipt = r.String(p.ProviderStatus), r.String(p.Receipt)
+		p.FailureCode, p.FailureMessage = r.String(p.FailureCode), r.String(p.FailureMessage)
+	}
+	return p
+}
