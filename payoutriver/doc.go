@@ -59,7 +59,14 @@
 //     provider (Get by id; for an unknown outcome without an id,
 //     FindByReference when the client implements Finder) and snoozes
 //     between checks, the waits doubling from FirstCheck up to
-//     MaxCheckInterval with ±20% jitter. A payout not final after
+//     MaxCheckInterval with ±20% jitter. An unknown outcome the look-up
+//     does not find is resent, with the same Reference, only within
+//     Config.ResendWithin (default 24 hours) of its intent: PalPluss's
+//     look-up scans only its newest transactions, and how long a provider
+//     keeps an Idempotency-Key is undocumented, so past it a resend could
+//     pay twice. Such a payout is flagged as needing attention instead,
+//     never resent, and checks go on (a later look-up that finds it still
+//     settles it). A payout not final after
 //     Config.AttentionAfter is flagged as needing attention and logged;
 //     checks go on.
 //  4. Webhooks. HandleEvent applies a provider's webhook to the same

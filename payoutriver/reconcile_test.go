@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -297,4 +298,108 @@ func TestAnswerWithoutAProviderIsTheClientsProvider(t *testing.T) {
 	assert.False(t, ent.NeedsAttention, ent.AttentionReason)
 	assert.NotEmpty(t, ent.ProviderID)
 	assert.Equal(t, 1, e.sb.CreatedCount(payouttest.SandboxPalPluss, "anon-1"))
+}
+
+// unfoundUnknown is a payout whose one Send attempt never reached
+// PalPluss (the connection reset before the request was read), so its
+// outcome is unknown and a look-up by Reference finds nothing.
+type unfoundUnknown struct {
+	e     *env
+	svc   *payoutriver.Service
+	req   payout.Request
+	late  atomic.Int64 // POSTs of a payout that reached the Sandbox after the lost attempt
+	ready atomic.Bool  // the lost attempt is over
+}
+
+// newUnfoundUnknown runs the lost attempt, then makes the entry age old
+// (created_at moved back) and due for a check at once, and starts the
+// workers that check it.
+func newUnfoundUnknown(t *testing.T, ref string, age time.Duration) *unfoundUnknown {
+	t.Helper()
+	u := &unfoundUnknown{req: payout.Request{Reference: ref, Amount: money.New(50000, money.KES),
+		Recipient: payout.Recipient{Phone: "0712000555"}}} // no callback: no webhook will tell
+	faults := func(provider string, r *http.Request) payouttest.Fault {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/b2c/payouts") {
+			return payouttest.FaultNone()
+		}
+		if !u.ready.Load() {
+			return payouttest.FaultResetBeforeRead()
+		}
+		u.late.Add(1)
+		return payouttest.FaultNone()
+	}
+	u.e = newEnv(t, envOptions{settle: 50 * time.Millisecond, faults: faults, config: func(c *payoutriver.Config) {
+		c.SendMaxAttempts = 1
+		c.UnknownCheck = time.Hour // only the test makes it due
+		c.LoadRequest = func(context.Context, pgstore.Querier, string) (payout.Request, error) { return u.req, nil }
+	}})
+	var err error
+	u.svc, _ = u.e.insertOnly()
+	enqueueOne(t, u.svc, u.e, u.req, "palpluss", ref)
+	r := u.e.startReplica(2)
+	require.Eventually(t, func() bool {
+		jobs := u.e.jobs(payoutriver.KindSend, ref)
+		return len(jobs) == 1 && jobs[0].state == "discarded"
+	}, 30*time.Second, 20*time.Millisecond, "River gives the one send attempt up")
+	ent := u.get(t)
+	require.Equal(t, pgstore.StatusUnknown, ent.Status)
+	require.Zero(t, u.e.sb.CreatedCount(payouttest.SandboxPalPluss, ref), "the lost attempt created nothing")
+	r.stop(false)
+	u.ready.Store(true)
+
+	_, err = u.e.admin.Exec(context.Background(), `UPDATE `+pgx.Identifier{u.e.db.Schema, "payout_ledger"}.Sanitize()+
+		` SET created_at = created_at - $2::bigint * interval '1 microsecond', next_check_at = now() WHERE reference = $1`,
+		ref, age.Microseconds())
+	require.NoError(t, err)
+	u.e.startReplica(2)
+	return u
+}
+
+func (u *unfoundUnknown) get(t *testing.T) pgstore.Entry {
+	t.Helper()
+	ent, err := u.svc.Ledger().Get(context.Background(), u.req.Reference)
+	require.NoError(t, err)
+	return ent
+}
+
+// TestUnfoundUnknownIsResentWithinResendWithin: an unknown outcome that
+// PalPluss does not find, an hour after its intent (ResendWithin is 24
+// hours by default), is resent with the same Reference and paid once.
+func TestUnfoundUnknownIsResentWithinResendWithin(t *testing.T) {
+	u := newUnfoundUnknown(t, "unfound-fresh", time.Hour)
+	u.e.waitDone(u.svc, "unfound-fresh", 60*time.Second, nil)
+	ent := u.get(t)
+	assert.Equal(t, pgstore.StatusSucceeded, ent.Status)
+	assert.Equal(t, int64(1), u.late.Load(), "one resend")
+	assert.Equal(t, 1, u.e.sb.CreatedCount(payouttest.SandboxPalPluss, "unfound-fresh"), "paid once")
+	assert.False(t, ent.NeedsAttention)
+}
+
+// TestUnfoundUnknownPastResendWithinIsFlaggedNotResent: the same payout a
+// day and an hour after its intent is never resent (the provider may have
+// created it and forgotten its Idempotency-Key): it is flagged, and the
+// checks go on, so that when the look-up does find it, it is settled.
+func TestUnfoundUnknownPastResendWithinIsFlaggedNotResent(t *testing.T) {
+	const ref = "unfound-stale"
+	u := newUnfoundUnknown(t, ref, 25*time.Hour)
+	var ent pgstore.Entry
+	require.Eventually(t, func() bool { ent = u.get(t); return ent.NeedsAttention }, 30*time.Second, 20*time.Millisecond)
+	assert.Equal(t, pgstore.StatusUnknown, ent.Status)
+	assert.Contains(t, ent.AttentionReason, "past ResendWithin 24h0m0s")
+	assert.Contains(t, ent.AttentionReason, "not resent")
+	checks := ent.Checks
+	require.Eventually(t, func() bool { return u.get(t).Checks > checks }, 30*time.Second, 20*time.Millisecond, "the checks go on")
+	assert.Zero(t, u.late.Load(), "no Send reached PalPluss")
+	assert.Zero(t, u.e.sb.CreatedCount(payouttest.SandboxPalPluss, ref))
+	assert.Len(t, u.e.jobs(payoutriver.KindSend, ref), 1, "no send job was queued")
+
+	// The provider did have it after all (here: created now, behind the
+	// workers' back): the next look-up finds it and settles the entry.
+	_, err := u.e.clients(u.e.admin)["palpluss"].Send(context.Background(), u.req)
+	require.NoError(t, err)
+	u.e.waitDone(u.svc, ref, 60*time.Second, nil)
+	ent = u.get(t)
+	assert.Equal(t, pgstore.StatusSucceeded, ent.Status, "a later look-up that finds it still applies")
+	assert.True(t, ent.NeedsAttention)
+	assert.Equal(t, 1, u.e.sb.CreatedCount(payouttest.SandboxPalPluss, ref), "paid once")
 }

@@ -33,7 +33,8 @@ func (w *reconcileWorker) NextRetry(job *river.Job[ReconcileArgs]) time.Time {
 //   - final in the ledger (a webhook settled it): done, no provider call;
 //   - accepted: Get by provider id, applied to the ledger;
 //   - unknown: FindByReference when the client has it (found: applied;
-//     not found: a send job resends it with the same Reference);
+//     not found: a send job resends it with the same Reference, within
+//     Config.ResendWithin of the intent; past it, flagged, not resent);
 //   - intent: its send job is (re)queued; nothing to ask the provider.
 //
 // A payout still not final snoozes the job until its next check, with a
@@ -79,7 +80,25 @@ func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs
 	default: // an intent due for a check: its send job was lost or is late
 		callErr = &payout.Error{Code: payout.CodeNotFound, Reference: ref}
 	}
-	if e.ProviderID == "" && errors.Is(callErr, payout.ErrNotFound) {
+	notFound := e.ProviderID == "" && errors.Is(callErr, payout.ErrNotFound)
+	if notFound && e.Status == pgstore.StatusUnknown {
+		if stale, reason := s.tooOldToResend(e); stale {
+			// The provider may have created the payout and forgotten the
+			// Idempotency-Key, or let it drop out of its look-up: a resend
+			// could pay twice. Leave it to a person; go on checking, since
+			// a later look-up that finds it still settles it.
+			if err := s.ledger.Flag(ctx, ref, reason); err != nil {
+				return err
+			}
+			if !e.NeedsAttention {
+				log.Error("payout unknown and not found past ResendWithin; not resent, flagged", slog.String("reason", reason))
+			} else {
+				log.Warn("payout unknown and still not found past ResendWithin; not resent")
+			}
+			return s.checkLater(ctx, log, e)
+		}
+	}
+	if notFound {
 		// No payout to look at: resend with the same Reference. A send job
 		// still queued or waiting for its retry is kept (unique), and the
 		// ledger stops a send of a payout that was answered meanwhile.
@@ -128,7 +147,13 @@ func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs
 	} else {
 		log.Warn("payout check failed; retrying later", slog.Any("error", callErr))
 	}
-	next, err := s.ledger.Checked(ctx, ref, s.checkAfter(e.Checks), s.cfg.AttentionAfter)
+	return s.checkLater(ctx, log, e)
+}
+
+// checkLater records a check of e that left it not final and snoozes the
+// job until the next one.
+func (s *Service) checkLater(ctx context.Context, log *slog.Logger, e pgstore.Entry) error {
+	next, err := s.ledger.Checked(ctx, e.Reference, s.checkAfter(e.Checks), s.cfg.AttentionAfter)
 	if err != nil {
 		return err
 	}
@@ -139,6 +164,21 @@ func (w *reconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs
 		log.Error("payout needs attention", slog.String("reason", next.AttentionReason), slog.String("status", string(next.Status)))
 	}
 	return river.JobSnooze(max(time.Until(next.NextCheckAt), 0))
+}
+
+// tooOldToResend reports whether an unknown outcome that a look-up did not
+// find is past Config.ResendWithin, and the reason to flag it with. The
+// age is measured from the intent (Entry.CreatedAt): the ledger's earliest
+// time for the first Send, which can only be later, so the window closes
+// early rather than late.
+func (s *Service) tooOldToResend(e pgstore.Entry) (bool, string) {
+	age := time.Since(e.CreatedAt)
+	if age <= s.cfg.ResendWithin {
+		return false, ""
+	}
+	return true, fmt.Sprintf("the Send outcome is unknown and the provider does not find the payout %s after the intent "+
+		"(past ResendWithin %s): not resent, since the provider may have created it and forgotten its Idempotency-Key; "+
+		"check with the provider, then resend or cancel", age.Round(time.Second), s.cfg.ResendWithin)
 }
 
 // checkAfter is the wait before the check after checks checks.

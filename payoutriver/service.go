@@ -67,6 +67,15 @@ type Config struct {
 	// that is not final is flagged as needing attention (default 24
 	// hours). Checks go on after it.
 	AttentionAfter time.Duration
+	// ResendWithin is how long after the intent an unknown Send outcome
+	// that a look-up (FindByReference) does not find is still resent with
+	// the same Reference (default 24 hours). Past it the payout is not
+	// resent but flagged as needing attention, and checks go on: the
+	// provider's look-up may not reach that far back, and how long it
+	// keeps an Idempotency-Key is undocumented, so a late resend could pay
+	// twice. The intent is the ledger's earliest time for the first Send,
+	// so the window can only close early.
+	ResendWithin time.Duration
 	// SweepInterval is how often the elected leader looks for ledger
 	// entries due for a check (default 1 minute).
 	SweepInterval time.Duration
@@ -121,6 +130,7 @@ func New(cfg Config) (*Service, error) {
 	def(&cfg.MaxCheckInterval, 30*time.Minute)
 	def(&cfg.UnknownCheck, 10*time.Minute)
 	def(&cfg.AttentionAfter, 24*time.Hour)
+	def(&cfg.ResendWithin, 24*time.Hour)
 	def(&cfg.SweepInterval, time.Minute)
 	def(&cfg.RetryMin, time.Second)
 	def(&cfg.RetryMax, 5*time.Minute)
