@@ -65,20 +65,31 @@ func (s *Store) Claim(ctx context.Context, key string, lease time.Duration) (web
 	if err != nil {
 		return webhook.Lease{}, 0, err
 	}
-	// Every SET expression reads the row as it was (e); expired decides
-	// between taking the row over and leaving it as it is. RETURNING
-	// reads the row as the statement left it, so the answer is the
-	// current state even when another replica committed it a moment ago.
+	// The lease runs from clock_timestamp(), the moment the row is
+	// written, not now() (the statement's start): in a storm of
+	// duplicates a Claim may wait for another's row lock, and that wait
+	// must not eat into the lease it then acquires. Each path reads the
+	// clock once (OFFSET 0 keeps the planner from copying the call), so
+	// the expiry test and the new times agree: an insert reads it as it
+	// inserts; an update reads it after the row lock is taken, in the
+	// sub-SELECT that sets every column. The sub-SELECT reads the row as
+	// it was (e); expired decides between taking the row over and leaving
+	// it as it is. RETURNING reads the row as the statement left it, so
+	// the answer is the current state even when another replica committed
+	// it a moment ago.
 	var acquired, done bool
 	err = s.pool.QueryRow(ctx, `
-		INSERT INTO `+s.table+` AS e (key, token, expires_at)
-		VALUES ($1, $2, now() + $3 * interval '1 microsecond')
-		ON CONFLICT (key) DO UPDATE SET
-			token      = CASE WHEN e.expires_at <= now() THEN EXCLUDED.token      ELSE e.token      END,
-			done       = CASE WHEN e.expires_at <= now() THEN false               ELSE e.done       END,
-			claimed_at = CASE WHEN e.expires_at <= now() THEN now()               ELSE e.claimed_at END,
-			claims     = CASE WHEN e.expires_at <= now() THEN e.claims + 1        ELSE e.claims     END,
-			expires_at = CASE WHEN e.expires_at <= now() THEN EXCLUDED.expires_at ELSE e.expires_at END
+		INSERT INTO `+s.table+` AS e (key, token, claimed_at, expires_at)
+		SELECT $1, $2, c.t, c.t + $3 * interval '1 microsecond'
+		FROM (SELECT clock_timestamp() AS t OFFSET 0) c
+		ON CONFLICT (key) DO UPDATE SET (token, done, claimed_at, claims, expires_at) = (
+			SELECT CASE WHEN x.expired THEN EXCLUDED.token ELSE e.token      END,
+			       CASE WHEN x.expired THEN false          ELSE e.done       END,
+			       CASE WHEN x.expired THEN x.t            ELSE e.claimed_at END,
+			       CASE WHEN x.expired THEN e.claims + 1   ELSE e.claims     END,
+			       CASE WHEN x.expired THEN x.t + $3 * interval '1 microsecond' ELSE e.expires_at END
+			FROM (SELECT c.t, e.expires_at <= c.t AS expired
+				FROM (SELECT clock_timestamp() AS t OFFSET 0) c) x)
 		RETURNING e.token = $2, e.done`,
 		key, token, lease.Microseconds()).Scan(&acquired, &done)
 	switch {

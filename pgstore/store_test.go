@@ -51,7 +51,8 @@ func TestStoreSharedBetweenPools(t *testing.T) {
 
 // TestStoreExpiriesUseTheDatabaseClock: a lease is measured on the
 // database's clock: a claim made with a long lease holds although this
-// process's clock is irrelevant, and the row's expiry is now() + lease.
+// process's clock is irrelevant, and the row's expiry is the
+// database's clock at the claim + lease.
 func TestStoreExpiriesUseTheDatabaseClock(t *testing.T) {
 	db := pgstoretest.New(t)
 	pool := db.Pool()
@@ -63,6 +64,59 @@ func TestStoreExpiriesUseTheDatabaseClock(t *testing.T) {
 	var ahead time.Duration
 	require.NoError(t, pool.QueryRow(ctx, `SELECT expires_at - now() FROM `+tableName(db, "webhook_events")+` WHERE key = 'k'`).Scan(&ahead))
 	assert.InDelta(t, float64(90*time.Second), float64(ahead), float64(5*time.Second))
+}
+
+// TestStoreLeaseRunsFromAcquisitionAfterALockWait: a Claim that waits for
+// the row lock (another replica's statement on the same key, as in a
+// storm of duplicates) gets its whole lease from the moment it takes the
+// row over, not from the start of its statement: the wait does not
+// shorten it.
+func TestStoreLeaseRunsFromAcquisitionAfterALockWait(t *testing.T) {
+	db := pgstoretest.New(t)
+	admin := db.Pool()
+	s := newStore(t, db) // a pool of its own: another replica
+	ctx := context.Background()
+	table := tableName(db, "webhook_events")
+	// An expired claim, so that the Claim below takes the row over.
+	_, err := admin.Exec(ctx, `INSERT INTO `+table+` (key, token, expires_at) VALUES ('k', 'old', now() - interval '1 second')`)
+	require.NoError(t, err)
+
+	tx, err := admin.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(ctx) }()
+	_, err = tx.Exec(ctx, `SELECT 1 FROM `+table+` WHERE key = 'k' FOR UPDATE`)
+	require.NoError(t, err)
+
+	const lease = 500 * time.Millisecond
+	type claimed struct {
+		r   webhook.ClaimResult
+		err error
+	}
+	got := make(chan claimed, 1)
+	go func() {
+		_, r, err := s.Claim(ctx, "k", lease)
+		got <- claimed{r, err}
+	}()
+	// Hold the lock until the Claim is waiting for it, then ~300 ms more.
+	require.Eventually(t, func() bool {
+		var waiting bool
+		require.NoError(t, admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO%webhook_events%')`).Scan(&waiting))
+		return waiting
+	}, 10*time.Second, 5*time.Millisecond, "the Claim waits for the row lock")
+	time.Sleep(300 * time.Millisecond)
+	var released time.Time
+	require.NoError(t, tx.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&released))
+	require.NoError(t, tx.Commit(ctx))
+
+	c := <-got
+	require.NoError(t, c.err)
+	require.Equal(t, webhook.ClaimAcquired, c.r)
+	var claimedAt, expiresAt time.Time
+	require.NoError(t, admin.QueryRow(ctx, `SELECT claimed_at, expires_at FROM `+table+` WHERE key = 'k'`).Scan(&claimedAt, &expiresAt))
+	assert.False(t, claimedAt.Before(released), "the claim is stamped when it took the row (%v), not before the lock was released (%v)", claimedAt, released)
+	assert.Equal(t, lease, expiresAt.Sub(claimedAt), "the lease runs from the acquisition")
+	assert.GreaterOrEqual(t, expiresAt.Sub(released), lease, "the wait for the lock did not shorten the lease")
 }
 
 // TestStorePurge deletes expired rows only, and a purged key is free.
