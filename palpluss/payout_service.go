@@ -327,7 +327,6 @@ func contradiction(w *wireTx) string {
 	return ""
 }
 
-
 // Get returns PalPluss's current record of the transaction with the given
 // id (GET /transactions/{id}), in either of the provider's spellings. The id
 // is PalPluss's and opaque (a UUID, or another form such as "tx_01j8abc123"):
