@@ -131,7 +131,9 @@ func (s *Sender) Kind() SenderKind {
 
 // Validate checks every field PayOS requires of a sender and returns an
 // *Error (CodeInvalidRequest) whose Field names the first one missing or
-// malformed, as "sender.<wireName>".
+// malformed, as "sender.<wireName>". Its message states the rule broken and
+// never repeats a value: a Sender is know-your-customer data, and errors
+// reach logs and job queues.
 func (s *Sender) Validate() error {
 	return s.validateAt(time.Now())
 }
@@ -153,14 +155,14 @@ func (s *Sender) validateAt(now time.Time) error {
 		}
 	}
 	if !s.Identity.Valid() {
-		return InvalidField("sender.identity", "must be %q, %q or %q, got %q",
-			IdentityPassport, IdentityGovernmentID, IdentityCompanyRegistration, s.Identity)
+		return InvalidField("sender.identity", "must be %q, %q or %q (lower case, as written)",
+			IdentityPassport, IdentityGovernmentID, IdentityCompanyRegistration)
 	}
 	if err := validateSenderPhone(s.PhoneNumber); err != nil {
 		return err
 	}
 	if s.Nationality != "" && !isAlpha3(s.Nationality) {
-		return InvalidField("sender.nationality", "must be an ISO 3166 alpha-3 code such as \"KEN\", got %q", s.Nationality)
+		return InvalidField("sender.nationality", "must be an ISO 3166 alpha-3 code: three capital letters such as \"KEN\"")
 	}
 	dob, err := time.Parse(time.DateOnly, s.DateOfBirth)
 	if err != nil {
@@ -168,10 +170,10 @@ func (s *Sender) validateAt(now time.Time) error {
 		if s.Kind() == SenderCompany {
 			what = "incorporation date"
 		}
-		return InvalidField("sender.dateOfBirth", "%s must be a real date as YYYY-MM-DD, got %q", what, s.DateOfBirth)
+		return InvalidField("sender.dateOfBirth", "%s must be a real date as YYYY-MM-DD", what)
 	}
 	if dob.After(now) {
-		return InvalidField("sender.dateOfBirth", "is in the future: %s", s.DateOfBirth)
+		return InvalidField("sender.dateOfBirth", "is in the future")
 	}
 	return nil
 }

@@ -2,7 +2,10 @@ package payout
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
+
+	"github.com/payoutkit/payout/money"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -74,4 +77,48 @@ func TestSenderIdentityInLiteralAndJSON(t *testing.T) {
 	var back Sender
 	require.NoError(t, json.Unmarshal([]byte(`{"Identity":"government issued id"}`), &back))
 	assert.Equal(t, IdentityGovernmentID, back.Identity)
+}
+
+// A Sender is KYC data, and validation errors reach logs and job queues:
+// each names the field and the rule broken, never the value given.
+func TestSenderErrorsDoNotRepeatKYCValues(t *testing.T) {
+	valid := func() Sender {
+		return Sender{FullName: "Jane Smith", PhoneNumber: "27821234567", Identity: IdentityPassport,
+			IdentityNumber: "A9081726", DateOfBirth: "1990-01-15", PurposeOfFunds: "salary",
+			SourceOfFunds: "business income", Relationship: "employer"}
+	}
+	tests := []struct {
+		name   string
+		edit   func(*Sender)
+		field  string
+		secret string
+	}{
+		{"date of birth not a date", func(s *Sender) { s.DateOfBirth = "15/01/1984" }, "sender.dateOfBirth", "1984"},
+		{"date of birth impossible", func(s *Sender) { s.DateOfBirth = "1984-02-30" }, "sender.dateOfBirth", "1984"},
+		{"date of birth in the future", func(s *Sender) { s.DateOfBirth = "2984-02-03" }, "sender.dateOfBirth", "2984"},
+		{"incorporation date not a date", func(s *Sender) {
+			s.Identity, s.IdentityNumber, s.DateOfBirth = IdentityCompanyRegistration, "CPR/2015/1", "March 1984"
+		}, "sender.dateOfBirth", "1984"},
+		{"id number in the identity field", func(s *Sender) { s.Identity = "A9081726" }, "sender.identity", "9081726"},
+		{"identity number with a control character", func(s *Sender) { s.IdentityNumber = "A9081726\x07" }, "sender.identityNumber", "9081726"},
+		{"nationality malformed", func(s *Sender) { s.Nationality = "Kenyan 9081726" }, "sender.nationality", "9081726"},
+		{"phone number with a letter", func(s *Sender) { s.PhoneNumber = "2782123456x" }, "sender.phoneNumber", "2123456"},
+		{"phone number too long", func(s *Sender) { s.PhoneNumber = "278212345678901234" }, "sender.phoneNumber", "2123456"},
+		{"full name with a control character", func(s *Sender) { s.FullName = "Jane Wanjiru\x00" }, "sender.fullName", "Wanjiru"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := valid()
+			tt.edit(&s)
+			req := Request{Reference: "R-1", Amount: money.New(50000, money.KES), Recipient: Recipient{Phone: "0712345678"}, Sender: &s}
+			for what, err := range map[string]error{"Sender.Validate": s.Validate(), "Request.Validate": req.Validate()} {
+				var pe *Error
+				require.ErrorAs(t, err, &pe, what)
+				assert.Equal(t, tt.field, pe.Field, what)
+				for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), pe.Message} {
+					assert.NotContains(t, text, tt.secret, "%s repeats the value given", what)
+				}
+			}
+		})
+	}
 }

@@ -315,28 +315,16 @@ func contradiction(w *wireTx) string {
 		var seen string
 		for _, v := range g.vals {
 			s := string(v)
-			if g.phone {
-				s = intlOrRaw(s)
-			}
 			switch {
 			case s == "":
 			case seen == "":
 				seen = s
-			case s != seen:
+			case g.phone && !httpx.SamePhone(s, seen), !g.phone && s != seen:
 				return "its " + g.name + " spellings disagree"
 			}
 		}
 	}
 	return ""
-}
-
-// intlOrRaw is a phone number's international digits, or the text as
-// given when it is not a number phone.Parse reads.
-func intlOrRaw(s string) string {
-	if n, err := phone.Parse(s); err == nil {
-		return n.International()
-	}
-	return s
 }
 
 // Get returns PalPluss's current record of the transaction with the given

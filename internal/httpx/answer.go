@@ -19,15 +19,17 @@ func Differences(req payout.Request, p *payout.Payout) []string {
 	if p.Amount.Currency != "" && p.Amount != req.Amount {
 		diffs = append(diffs, "amount "+p.Amount.String()+", not "+req.Amount.String())
 	}
-	if p.Phone != "" && !samePhone(req.Recipient.Phone, p.Phone) {
+	if p.Phone != "" && !SamePhone(req.Recipient.Phone, p.Phone) {
 		diffs = append(diffs, "phone "+phone.Mask(intl(p.Phone))+", not "+phone.Mask(intl(req.Recipient.Phone)))
 	}
 	return diffs
 }
 
-// samePhone reports whether a and b are one number (as intl would spell
-// them), without building their spellings: this runs on every answer.
-func samePhone(a, b string) bool {
+// SamePhone reports whether a and b are one number (as intl would spell
+// them: parsed numbers compared as numbers, text phone.Parse cannot read
+// compared as given), without building their spellings: this runs on
+// every answer.
+func SamePhone(a, b string) bool {
 	na, errA := phone.Parse(a)
 	nb, errB := phone.Parse(b)
 	switch {

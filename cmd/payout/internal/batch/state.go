@@ -233,9 +233,24 @@ func (s *Snapshot) Check(path string, want Header) error {
 type State struct {
 	path string
 	mu   sync.Mutex
-	f    *os.File
+	f    *os.File    // the open file, locked; closed by Close
+	w    journalFile // what records are written through: f, or a test's failing wrapper
 	snap *Snapshot
 	now  func() time.Time
+	// broken is the write or fsync failure after which the State takes no
+	// more records: the file may not hold what the process believes, and a
+	// record appended after a torn one would corrupt it mid-file.
+	broken error
+}
+
+// journalFile is what a State writes its records through. It is the
+// *os.File in use; a test wraps the file to fail like a full or failing
+// disk.
+type journalFile interface {
+	io.Writer
+	Sync() error
+	Truncate(size int64) error
+	Seek(offset int64, whence int) (int64, error)
 }
 
 // OpenState opens the state file at path for the batch described by h,
@@ -250,7 +265,7 @@ func OpenState(path string, h Header) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &State{path: path, f: f, now: time.Now}
+	st := &State{path: path, f: f, w: f, now: time.Now}
 	if err := lock(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("state file %s: %w", path, err)
@@ -292,10 +307,10 @@ func OpenState(path string, h Header) (*State, error) {
 // create writes the header of a new (or header-less) state file, durably:
 // the file and its directory entry.
 func (st *State) create(h Header) error {
-	if err := st.f.Truncate(0); err != nil {
+	if err := st.w.Truncate(0); err != nil {
 		return err
 	}
-	if _, err := st.f.Seek(0, io.SeekStart); err != nil {
+	if _, err := st.w.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
 	st.snap = &Snapshot{Header: h, Last: map[string]Record{}}
@@ -338,10 +353,13 @@ func (st *State) Append(rec Record) error {
 }
 
 // append writes and fsyncs one record; st.mu is held (or st is not yet
-// shared).
+// shared). A failed write or fsync breaks the State: see abandon.
 func (st *State) append(rec Record) error {
 	if st.f == nil {
 		return errors.New("batch: state file is closed")
+	}
+	if st.broken != nil {
+		return fmt.Errorf("state file %s: not written after an earlier failure (%w)", st.path, st.broken)
 	}
 	if rec.At.IsZero() {
 		rec.At = st.now().UTC()
@@ -354,14 +372,39 @@ func (st *State) append(rec Record) error {
 	if bytes.Count(b, []byte("\n")) != 1 {
 		return errors.New("batch: a record must encode on one line")
 	}
-	if _, err := st.f.Write(b); err != nil {
-		return fmt.Errorf("state file %s: %w", st.path, err)
+	if _, err := st.w.Write(b); err != nil {
+		return st.abandon(err)
 	}
-	if err := st.f.Sync(); err != nil {
-		return fmt.Errorf("state file %s: fsync: %w", st.path, err)
+	if err := st.w.Sync(); err != nil {
+		return st.abandon(fmt.Errorf("fsync: %w", err))
 	}
 	st.snap.size += int64(len(b))
 	return nil
+}
+
+// abandon handles a failed write or fsync (a full disk, EIO): the record
+// may be partly on disk, or whole but not durable. It cuts the file back
+// to the end of its last complete record, so that the file parses, and
+// breaks the State: no record is written after this one, since one after a
+// torn line that could not be cut would make the file corrupt mid-file,
+// and a batch must not send what it cannot record. The rows whose
+// outcome is lost stay "sending" in the file, resent with the same
+// reference by the next run.
+func (st *State) abandon(cause error) error {
+	st.broken = cause
+	err := fmt.Errorf("state file %s: %w", st.path, cause)
+	if terr := st.w.Truncate(st.snap.size); terr != nil {
+		// The torn line stays last, which the next run drops.
+		return fmt.Errorf("%w; cutting it back to its last complete record failed too (%v): the next run drops the partial record", err, terr)
+	}
+	_, serr := st.w.Seek(st.snap.size, io.SeekStart)
+	if serr == nil {
+		serr = st.w.Sync()
+	}
+	if serr != nil {
+		return fmt.Errorf("%w; cut back to its last complete record, not yet durably (%v)", err, serr)
+	}
+	return fmt.Errorf("%w; cut back to its last complete record", err)
 }
 
 // Close unlocks and closes the file.

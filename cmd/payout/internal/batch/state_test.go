@@ -3,6 +3,7 @@ package batch
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -226,4 +227,89 @@ func TestStateLockedAgainstASecondBatch(t *testing.T) {
 	require.NoError(t, err, "free once the first closed it")
 	require.NoError(t, st.Close())
 	assert.ErrorContains(t, st.Append(Record{Kind: KindSending, Reference: "R"}), "closed")
+}
+
+// failingFile is a state file on a disk that fails: writes beyond room
+// bytes are cut there and fail, like a full disk; syncErr fails fsync,
+// like EIO.
+type failingFile struct {
+	*os.File
+	room    int
+	syncErr error
+}
+
+var errDiskFull = errors.New("no space left on device")
+
+func (f *failingFile) Write(p []byte) (int, error) {
+	if len(p) <= f.room {
+		f.room -= len(p)
+		return f.File.Write(p)
+	}
+	n, _ := f.File.Write(p[:f.room])
+	f.room = 0
+	return n, errDiskFull
+}
+
+func (f *failingFile) Sync() error {
+	if f.syncErr != nil {
+		return f.syncErr
+	}
+	return f.File.Sync()
+}
+
+// A write or fsync that fails leaves the file cut back to its last complete
+// record, and the State takes no more records (those of sends still in
+// flight included), so the next run parses the file and resumes instead of
+// refusing it as corrupt mid-file.
+func TestStateWriteFailureKeepsFileResumable(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fail func(f *os.File) journalFile
+	}{
+		{"partial write", func(f *os.File) journalFile { return &failingFile{File: f, room: 9} }},
+		{"write of nothing", func(f *os.File) journalFile { return &failingFile{File: f, room: 0} }},
+		{"fsync after a whole write", func(f *os.File) journalFile {
+			return &failingFile{File: f, room: 1 << 20, syncErr: errors.New("input/output error")}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := statePath(t)
+			st, err := OpenState(path, testHeader())
+			require.NoError(t, err)
+			require.NoError(t, st.Append(Record{Kind: KindSending, Line: 2, Reference: "R-1"}))
+			require.NoError(t, st.Append(Record{Kind: KindAccepted, Line: 2, Reference: "R-1", ID: "tx-1", Status: "pending"}))
+			require.NoError(t, st.Append(Record{Kind: KindSending, Line: 3, Reference: "R-2"}))
+
+			st.w = tc.fail(st.f)
+			err = st.Append(Record{Kind: KindSending, Line: 4, Reference: "R-3"})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), path)
+			assert.Contains(t, err.Error(), "cut back to its last complete record")
+
+			// A send in flight finishes: its outcome is refused, not
+			// appended after whatever the failed write left.
+			st.w = st.f
+			err = st.Append(Record{Kind: KindAccepted, Line: 3, Reference: "R-2", ID: "tx-2", Status: "pending"})
+			require.Error(t, err, "a broken state takes no more records")
+			assert.Contains(t, err.Error(), "earlier failure")
+			require.NoError(t, st.Close())
+
+			snap, err := LoadState(path)
+			require.NoError(t, err, "the file parses")
+			assert.False(t, snap.Torn, "no partial record is left")
+			assert.Equal(t, 3, snap.Records, "every record before the failure is intact")
+			assert.Equal(t, KindAccepted, snap.Last["R-1"].Kind)
+			assert.Equal(t, KindSending, snap.Last["R-2"].Kind, "in doubt: the next run resends it, same reference")
+			assert.NotContains(t, snap.Last, "R-3")
+
+			st, err = OpenState(path, testHeader())
+			require.NoError(t, err, "the next run resumes")
+			assert.Equal(t, 3, st.Snapshot().Records)
+			require.NoError(t, st.Append(Record{Kind: KindSending, Line: 4, Reference: "R-3"}))
+			require.NoError(t, st.Close())
+			snap, err = LoadState(path)
+			require.NoError(t, err)
+			assert.Equal(t, 4, snap.Records)
+		})
+	}
 }
